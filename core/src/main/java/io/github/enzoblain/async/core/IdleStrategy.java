@@ -1,0 +1,85 @@
+package io.github.enzoblain.async.core;
+
+/**
+ * What a driver does when a cycle of {@link Loop#run(IdleStrategy)} found no work.
+ *
+ * <p>A strategy spins or yields by itself and returns 0, or returns how long the loop may park the driver. Parking is
+ * the loop's job: it parks no longer than until the next timer is due, and a task from another thread wakes it (the
+ * producer pays for the wake-up only while the driver is actually parked).
+ *
+ * <p>Stateful: one instance per driver.
+ */
+public interface IdleStrategy {
+
+    /**
+     * @return 0 to poll again at once, a positive number of nanoseconds to park at most, or {@link Long#MAX_VALUE} to
+     *     park until woken or until the next timer
+     */
+    long idle();
+
+    /** Called after a cycle that did work. */
+    void reset();
+
+    /** @return a strategy that burns a core for the lowest latency */
+    static IdleStrategy busySpin() {
+        return new IdleStrategy() {
+            @Override
+            public long idle() {
+                Thread.onSpinWait();
+                return 0;
+            }
+
+            @Override
+            public void reset() {
+            }
+        };
+    }
+
+    /** @return a strategy that parks at once until work arrives or a timer is due */
+    static IdleStrategy parking() {
+        return new IdleStrategy() {
+            @Override
+            public long idle() {
+                return Long.MAX_VALUE;
+            }
+
+            @Override
+            public void reset() {
+            }
+        };
+    }
+
+    /**
+     * @param spins  idle cycles spent spinning first
+     * @param yields idle cycles spent yielding next
+     * @return a strategy that spins, then yields, then parks until woken
+     */
+    static IdleStrategy backoff(int spins, int yields) {
+        if (spins < 0 || yields < 0) {
+            throw new IllegalArgumentException("spins and yields must be >= 0");
+        }
+        return new IdleStrategy() {
+            private int count;
+
+            @Override
+            public long idle() {
+                int c = count++;
+                if (c < spins) {
+                    Thread.onSpinWait();
+                    return 0;
+                }
+                if (c < spins + yields) {
+                    Thread.yield();
+                    return 0;
+                }
+                count = spins + yields;
+                return Long.MAX_VALUE;
+            }
+
+            @Override
+            public void reset() {
+                count = 0;
+            }
+        };
+    }
+}

@@ -1,0 +1,1330 @@
+package io.github.enzoblain.async.core;
+
+import io.github.enzoblain.async.core.queue.AdmissionPolicy;
+import io.github.enzoblain.async.core.queue.RunQueue;
+import io.github.enzoblain.async.core.queue.RunQueues;
+import io.github.enzoblain.async.core.time.Clock;
+import io.github.enzoblain.async.core.time.TimerWheel;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * A single-threaded execution loop that its owner drives: ready tasks run one at a time, in one total order, on
+ * whichever thread drives the loop.
+ *
+ * <p><b>Driving.</b> The loop never starts a thread. Its owner drives it with {@link #runOnce()},
+ * {@link #runUntilIdle()}, {@link #run(IdleStrategy)} on the owner's thread, a {@link VirtualClock}'s advance methods,
+ * or an explicit {@link LoopThread}. One thread drives at a time: a second thread that tries fails fast with
+ * {@link IllegalStateException}, and so does a task that tries to drive its own loop.
+ *
+ * <p><b>Concurrency and visibility.</b> Everything the loop owns (run queue, timer wheel, counters) is touched only by
+ * the driver. Any thread may submit: on the driver thread a task goes straight into the run queue without a lock; from
+ * another thread it goes through a lock-free inbox, and the driver is woken only if it is parked. Actions of a thread
+ * before it submits a task happen-before the task runs. Task handles are safe from any thread (see
+ * {@link TaskHandle}); {@link #stats()} is readable from any thread.
+ *
+ * <p><b>Order.</b> Ready tasks run in the order they were accepted (the submission sequence; a priority run queue
+ * orders by class first). Due timers run before queued tasks, in (deadline, sequence) order. The same calls with the
+ * same clock readings give the same order and the same listener events.
+ *
+ * <p><b>Fate.</b> Every submitted task ends in exactly one terminal state: completed, failed, cancelled or rejected
+ * ({@link LoopStats#isBalanced()}). A task that throws, an {@link Error} too, fails without disturbing the loop.
+ *
+ * <p><b>Input.</b> A null task, a null duration or unit, a non-positive period: {@link NullPointerException} or
+ * {@link IllegalArgumentException} at the call, on the caller's thread. A negative delay means "now"; a delay too
+ * large to represent saturates (it never fires early and never delays other timers).
+ */
+public final class Loop implements Executor, AutoCloseable {
+
+    /*
+     * Implementation notes.
+     *
+     * - Driver: `driver` holds the driving thread (CAS null -> me on entry, back to null on exit). `inLoop()` is one
+     *   volatile read; it decides between the lock-free local path and the inbox.
+     * - Inbox: a bounded MPSC array (Inbox). The driver drains it at every step, and before every local submission, so
+     *   the order tasks are accepted in is the order the loop observed their submissions. It also carries signals:
+     *   a cancelled timer task offered again (so the driver unlinks it), a spawned task whose stage completed.
+     * - Counters: a long[] written only by the driver with opaque stores (plain moves on x86) and read with opaque
+     *   loads; rejections at a foreign caller are counted in an AtomicLong.
+     * - Time: the wheel runs on nanoseconds since `origin` (the clock reading at construction), so any clock origin
+     *   and any delay up to Long.MAX_VALUE works without overflow; the clock is read only when a timer is pending or a
+     *   tracked task needs a timestamp.
+     * - Parking: the driver publishes `parked = true`, re-checks the inbox and the lifecycle, then parks no longer than
+     *   the next timer bound. A producer reads `parked` after its CAS on the inbox and unparks only if set.
+     */
+
+    static final int DEFAULT_PRIORITY = -1; // "no class": priority queues use their default class
+
+    private static final int OPEN = 0, CLOSING = 1, TERMINATED = 2;
+
+    private static final int SUBMITTED = 0, STARTED = 1, COMPLETED = 2, FAILED = 3, CANCELLED = 4, REJECTED = 5,
+            QUEUED = 6, RUNNING = 7, TIMERS = 8, PEAK = 9, LISTENER_ERRORS = 10, FAILED_RUNS = 11, COUNTERS = 12;
+
+    private static final VarHandle COUNTER = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle DRIVER;
+    private static final VarHandle LIFECYCLE;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            DRIVER = l.findVarHandle(Loop.class, "driver", Thread.class);
+            LIFECYCLE = l.findVarHandle(Loop.class, "lifecycle", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private static final System.Logger LOG = System.getLogger(Loop.class.getName());
+
+    private final String name;
+    private final Clock clock;
+    private final VirtualClock virtualClock;
+    private final long origin;
+    private final RunQueue queue;
+    private final AdmissionPolicy admission;
+    private final Inbox inbox;
+    private final TimerWheel wheel;
+    private final LoopListener[] listeners;
+    private final boolean hooked;
+    private final Consumer<Throwable> errorHandler;
+    private final int highWatermark;
+    private final int lowWatermark;
+    private final boolean closeRunsTimers;
+    private final boolean stopPeriodicOnFailure;
+
+    private final long[] counters = new long[COUNTERS];
+    private final AtomicLong callerRejected = new AtomicLong();
+    private final AtomicLong ids = new AtomicLong();
+    private final CountDownLatch terminated = new CountDownLatch(1);
+    private final ArrayDeque<SpawnedTask<?>> localSignals = new ArrayDeque<>();
+
+    private volatile Thread driver;
+    private volatile int lifecycle;
+    private volatile boolean parked;
+    private volatile CompletableFuture<List<Runnable>> stopRequest;
+
+    // driver-owned
+    private boolean aboveHigh;
+    private volatile boolean aboveHighPublished;
+    private int awaiting; // spawned tasks waiting for their stage
+    private boolean idle = true;
+
+    private Loop(Builder b) {
+        this.name = b.name;
+        this.clock = b.clock;
+        this.virtualClock = b.clock instanceof VirtualClock ? (VirtualClock) b.clock : null;
+        this.origin = clock.nanoTime();
+        this.queue = b.queue != null ? b.queue : RunQueues.fifo();
+        this.admission = b.admission;
+        this.inbox = new Inbox(b.inboxCapacity);
+        this.wheel = new TimerWheel(b.tickShift);
+        this.listeners = b.listeners.toArray(new LoopListener[0]);
+        this.hooked = listeners.length > 0;
+        this.errorHandler = b.errorHandler;
+        this.highWatermark = b.highWatermark;
+        this.lowWatermark = b.lowWatermark;
+        this.closeRunsTimers = b.closeRunsTimers;
+        this.stopPeriodicOnFailure = b.stopPeriodicOnFailure;
+        if (virtualClock != null) {
+            virtualClock.attach(this);
+        }
+    }
+
+    /** @return a loop on the system clock with an unbounded FIFO run queue */
+    public static Loop create() {
+        return builder().build();
+    }
+
+    /** @return a builder of loops */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    // =========================================================================================== submission
+
+    /**
+     * Runs {@code task} on the loop. On the driver thread, with no listener installed, this allocates nothing.
+     *
+     * @throws RejectedExecutionException if the loop is closed, its inbox full, or (on the driver thread) its bounded
+     *                                    run queue full and the admission policy rejects the task
+     */
+    @Override
+    public void execute(Runnable task) {
+        Objects.requireNonNull(task, "task");
+        if (hooked) {
+            accept(new LoopTask<Void>(this, ids.getAndIncrement(), task, DEFAULT_PRIORITY, false));
+            return;
+        }
+        if (inLoop()) {
+            if (lifecycle != OPEN) {
+                throw rejectedAtCall(task, closedException());
+            }
+            if (!inbox.isEmpty()) {
+                drainInbox();
+            }
+            inc(SUBMITTED);
+            RejectedExecutionException rejected = enqueue(task);
+            if (rejected != null) {
+                throw rejected;
+            }
+        } else {
+            offerFromOutside(task);
+        }
+    }
+
+    /** Submits {@code task}. @return its handle */
+    public TaskHandle<Void> submit(Runnable task) {
+        Objects.requireNonNull(task, "task");
+        return accept(new LoopTask<>(this, ids.getAndIncrement(), task, DEFAULT_PRIORITY, false));
+    }
+
+    /** Submits {@code task}. @return its handle, completed with the task's value */
+    public <T> TaskHandle<T> submit(Callable<T> task) {
+        return submit(task, DEFAULT_PRIORITY);
+    }
+
+    /**
+     * Submits {@code task} in priority class {@code priority} (for a priority run queue; 0 runs first).
+     *
+     * @return its handle
+     */
+    public <T> TaskHandle<T> submit(Callable<T> task, int priority) {
+        Objects.requireNonNull(task, "task");
+        if (priority < 0 && priority != DEFAULT_PRIORITY) {
+            throw new IllegalArgumentException("priority must be >= 0, was " + priority);
+        }
+        return accept(new LoopTask<>(this, ids.getAndIncrement(), task, priority, false));
+    }
+
+    /** Runs {@code task} once after {@code delay}. @return its handle */
+    public TaskHandle<Void> schedule(Runnable task, Duration delay) {
+        Objects.requireNonNull(task, "task");
+        return scheduleTask(new LoopTask<>(this, ids.getAndIncrement(), task, DEFAULT_PRIORITY, true),
+                saturatedNanos(delay));
+    }
+
+    /** Runs {@code task} once after {@code delay} {@code unit}s. @return its handle */
+    public TaskHandle<Void> schedule(Runnable task, long delay, TimeUnit unit) {
+        Objects.requireNonNull(task, "task");
+        Objects.requireNonNull(unit, "unit");
+        return scheduleTask(new LoopTask<>(this, ids.getAndIncrement(), task, DEFAULT_PRIORITY, true),
+                unit.toNanos(delay));
+    }
+
+    /** Runs {@code task} once after {@code delay}. @return its handle, completed with the task's value */
+    public <T> TaskHandle<T> schedule(Callable<T> task, Duration delay) {
+        Objects.requireNonNull(task, "task");
+        return scheduleTask(new LoopTask<>(this, ids.getAndIncrement(), task, DEFAULT_PRIORITY, true),
+                saturatedNanos(delay));
+    }
+
+    /**
+     * Runs {@code task} after {@code initialDelay}, then every {@code period} measured from the previous deadline
+     * (no drift; a late loop runs the missed occurrences back to back).
+     *
+     * @return its handle; it ends when cancelled, when a run fails and the loop stops periodic tasks on failure, or
+     *     when the loop closes
+     */
+    public TaskHandle<Void> scheduleAtFixedRate(Runnable task, Duration initialDelay, Duration period) {
+        return schedulePeriodic(task, initialDelay, period, true);
+    }
+
+    /** Runs {@code task} after {@code initialDelay}, then {@code delay} after the end of each run. @return its handle */
+    public TaskHandle<Void> scheduleWithFixedDelay(Runnable task, Duration initialDelay, Duration delay) {
+        return schedulePeriodic(task, initialDelay, delay, false);
+    }
+
+    /**
+     * Runs {@code work} on the loop; the task completes when the stage it returns completes. The completion hops back
+     * onto the loop, so the handle's stage completes on the loop's thread and user continuations never race the loop.
+     *
+     * @return its handle
+     */
+    public <T> TaskHandle<T> spawn(Supplier<? extends CompletionStage<T>> work) {
+        Objects.requireNonNull(work, "work");
+        return accept(new SpawnedTask<>(this, ids.getAndIncrement(), work));
+    }
+
+    private TaskHandle<Void> schedulePeriodic(Runnable task, Duration initialDelay, Duration period, boolean rate) {
+        Objects.requireNonNull(task, "task");
+        long p = saturatedNanos(period);
+        if (p <= 0) {
+            throw new IllegalArgumentException("period must be > 0, was " + period);
+        }
+        return scheduleTask(new PeriodicTask(this, ids.getAndIncrement(), task, p, rate), saturatedNanos(initialDelay));
+    }
+
+    private <T> TaskHandle<T> scheduleTask(LoopTask<T> task, long delayNanos) {
+        long deadline = saturatedAdd(nowRelative(), Math.max(0, delayNanos));
+        task.deadlineRequest = deadline;
+        return accept(task);
+    }
+
+    private <T> TaskHandle<T> accept(LoopTask<T> task) {
+        if (hooked || task.timed) {
+            task.submittedAt = clock.nanoTime();
+        }
+        if (inLoop()) {
+            if (lifecycle != OPEN) {
+                throw rejectedAtCall(task, closedException());
+            }
+            if (!inbox.isEmpty()) {
+                drainInbox();
+            }
+            RejectedExecutionException rejected = takeIn(task);
+            if (rejected != null) {
+                throw rejected;
+            }
+        } else {
+            offerFromOutside(task);
+        }
+        return task;
+    }
+
+    private void offerFromOutside(Runnable task) {
+        if (lifecycle != OPEN) {
+            throw rejectedAtCall(task, closedException());
+        }
+        if (!inbox.offer(task)) {
+            throw rejectedAtCall(task, new RejectedExecutionException(
+                    "loop '" + name + "': inbox full (" + inbox.capacity() + " tasks from other threads waiting)"));
+        }
+        wakeDriver();
+        if (lifecycle == TERMINATED) {
+            rejectLeftovers(); // the loop terminated between our check and our offer
+        }
+    }
+
+    private RejectedExecutionException rejectedAtCall(Runnable task, RejectedExecutionException e) {
+        if (task instanceof LoopTask) {
+            ((LoopTask<?>) task).reject(e);
+            ((LoopTask<?>) task).where = LoopTask.DONE;
+        }
+        callerRejected.incrementAndGet();
+        return e;
+    }
+
+    private RejectedExecutionException closedException() {
+        return new RejectedExecutionException("loop '" + name + "' is closed");
+    }
+
+    // ====================================================================================== taking tasks in
+
+    /** Drains the inbox (driver only). */
+    private void drainInbox() {
+        Object o;
+        while ((o = inbox.poll()) != null) {
+            if (o instanceof LoopTask) {
+                LoopTask<?> t = (LoopTask<?>) o;
+                if (t.where == LoopTask.NEW) {
+                    RejectedExecutionException rejected = takeIn(t);
+                    if (rejected != null) {
+                        report(rejected);
+                    }
+                } else if (t.where == LoopTask.ARMED && t.state == LoopTask.CANCELLED) {
+                    unlinkCancelled(t); // a cancellation from another thread
+                } else if (t.where == LoopTask.ACTIVE && t instanceof SpawnedTask) {
+                    finishSpawned((SpawnedTask<?>) t);
+                }
+            } else {
+                inc(SUBMITTED);
+                RejectedExecutionException rejected = enqueue((Runnable) o);
+                if (rejected != null) {
+                    report(rejected);
+                }
+            }
+        }
+        SpawnedTask<?> s;
+        while ((s = localSignals.poll()) != null) {
+            finishSpawned(s);
+        }
+    }
+
+    /** First arrival of a tracked task on the driver. @return the rejection if the task itself was rejected */
+    private RejectedExecutionException takeIn(LoopTask<?> t) {
+        inc(SUBMITTED);
+        if (hooked) {
+            for (LoopListener l : listeners) {
+                try {
+                    l.onSubmit(t);
+                } catch (Throwable e) {
+                    listenerFailed(e);
+                }
+            }
+        }
+        if (t.state == LoopTask.CANCELLED) {
+            collectCancelled(t);
+            return null;
+        }
+        if (t.timed) {
+            t.where = LoopTask.ARMED;
+            wheel.arm(t, t.deadlineRequest);
+            publish(TIMERS, wheel.size());
+            return null;
+        }
+        return enqueue(t);
+    }
+
+    /** Driver only. @return the rejection if {@code task} itself was rejected */
+    private RejectedExecutionException enqueue(Runnable task) {
+        if (task instanceof LoopTask) {
+            ((LoopTask<?>) task).where = LoopTask.QUEUED;
+        }
+        if (queue.offer(task)) {
+            queueChanged();
+            return null;
+        }
+        Runnable victim = admission.onFull(task, queue);
+        if (victim == null) {
+            victim = task;
+        }
+        RejectedExecutionException e = new RejectedExecutionException(
+                "loop '" + name + "': run queue full (capacity " + queue.capacity() + ")");
+        rejectQueued(victim, e);
+        queueChanged();
+        return victim == task ? e : null;
+    }
+
+    private void rejectQueued(Runnable victim, RejectedExecutionException e) {
+        if (victim instanceof LoopTask) {
+            LoopTask<?> t = (LoopTask<?>) victim;
+            if (!t.reject(e)) { // cancelled meanwhile: it ends cancelled, not rejected
+                collectCancelled(t);
+                return;
+            }
+            t.where = LoopTask.DONE;
+            inc(REJECTED);
+            if (hooked) {
+                for (LoopListener l : listeners) {
+                    try {
+                        l.onReject(t, e);
+                    } catch (Throwable x) {
+                        listenerFailed(x);
+                    }
+                }
+            }
+        } else {
+            inc(REJECTED);
+        }
+    }
+
+    private void queueChanged() {
+        int depth = queue.size();
+        publish(QUEUED, depth);
+        if (depth > counters[PEAK]) {
+            publish(PEAK, depth);
+        }
+        if (!aboveHigh) {
+            if (depth >= highWatermark) {
+                aboveHigh = true;
+                aboveHighPublished = true;
+                watermark(Watermark.HIGH, depth);
+            }
+        } else if (depth <= lowWatermark) {
+            aboveHigh = false;
+            aboveHighPublished = false;
+            watermark(Watermark.LOW, depth);
+        }
+    }
+
+    private void watermark(Watermark mark, int depth) {
+        for (LoopListener l : listeners) {
+            try {
+                l.onWatermark(mark, depth);
+            } catch (Throwable e) {
+                listenerFailed(e);
+            }
+        }
+    }
+
+    // ============================================================================================ cancellation
+
+    /** Called by a handle after it moved PENDING -> CANCELLED, on the cancelling thread. */
+    void cancelled(LoopTask<?> t) {
+        if (inLoop()) {
+            if (t.where == LoopTask.ARMED) {
+                unlinkCancelled(t);
+            } // queued: skipped when polled; new: collected when taken in
+        } else if (t.timed && inbox.offer(t)) {
+            wakeDriver(); // the driver unlinks it; if the inbox is full it is skipped when it falls due
+        }
+    }
+
+    private void unlinkCancelled(LoopTask<?> t) {
+        wheel.cancel(t);
+        publish(TIMERS, wheel.size());
+        collectCancelled(t);
+    }
+
+    private void collectCancelled(LoopTask<?> t) {
+        if (t.where == LoopTask.DONE) {
+            return;
+        }
+        t.where = LoopTask.DONE;
+        inc(CANCELLED);
+        if (hooked) {
+            for (LoopListener l : listeners) {
+                try {
+                    l.onCancel(t);
+                } catch (Throwable e) {
+                    listenerFailed(e);
+                }
+            }
+        }
+    }
+
+    // ================================================================================================= driving
+
+    /**
+     * Runs at most one ready task (taking in the inbox and due timers first).
+     *
+     * @return whether a task ran
+     * @throws IllegalStateException if another thread is driving the loop, or if called from one of its tasks
+     */
+    public boolean runOnce() {
+        enterDriver();
+        try {
+            boolean ran = step();
+            if (!ran) {
+                becameIdle();
+            }
+            afterDriving();
+            return ran;
+        } finally {
+            exitDriver();
+        }
+    }
+
+    /**
+     * Runs until nothing is ready: drains the inbox, fires due timers, runs queued tasks and what they submit.
+     *
+     * @return the number of tasks run
+     * @throws IllegalStateException if another thread is driving the loop, or if called from one of its tasks
+     */
+    public int runUntilIdle() {
+        enterDriver();
+        try {
+            return drive();
+        } finally {
+            exitDriver();
+        }
+    }
+
+    /**
+     * Drives the loop on the calling thread until it terminates ({@link #close()} from any thread), idling with
+     * {@code idleStrategy} when there is no work.
+     *
+     * @throws IllegalStateException if another thread is driving the loop, or if called from one of its tasks
+     */
+    public void run(IdleStrategy idleStrategy) {
+        Objects.requireNonNull(idleStrategy, "idleStrategy");
+        enterDriver();
+        try {
+            while (true) {
+                int work = 0;
+                while (work < 1024 && step()) {
+                    work++;
+                }
+                if (lifecycle != OPEN && afterDriving()) {
+                    return;
+                }
+                if (work > 0) {
+                    idleStrategy.reset();
+                    continue;
+                }
+                becameIdle();
+                long park = idleStrategy.idle();
+                if (park > 0) {
+                    park(park);
+                }
+            }
+        } finally {
+            exitDriver();
+        }
+    }
+
+    /** Virtual time: moves the clock to {@code target} through every due timer. Driver rules apply. */
+    int advanceTo(long target) {
+        enterDriver();
+        try {
+            int ran = drive();
+            while (true) {
+                long next = wheel.nextDeadlineBound();
+                long nextAbsolute = toClockTime(next);
+                if (next == Long.MAX_VALUE || nextAbsolute > target) {
+                    break;
+                }
+                virtualClock.set(nextAbsolute);
+                ran += drive();
+            }
+            virtualClock.set(target);
+            return ran + drive();
+        } finally {
+            exitDriver();
+        }
+    }
+
+    int advanceToNextTimer() {
+        enterDriver();
+        try {
+            int ran = drive();
+            if (wheel.isEmpty()) {
+                return ran;
+            }
+            virtualClock.set(toClockTime(wheel.nextDeadline()));
+            return ran + drive();
+        } finally {
+            exitDriver();
+        }
+    }
+
+    private int drive() {
+        int n = 0;
+        while (step()) {
+            n++;
+        }
+        becameIdle();
+        afterDriving();
+        return n;
+    }
+
+    /** One step (driver only): take in, fire one due timer or run one queued task. @return whether a task ran */
+    private boolean step() {
+        drainInbox();
+        if (stopRequest != null) {
+            serveStopRequest();
+            return false;
+        }
+        if (!wheel.isEmpty()) {
+            long now = nowRelative();
+            TimerWheel.Entry e;
+            while ((e = wheel.poll(now)) != null) {
+                LoopTask<?> t = (LoopTask<?>) e;
+                publish(TIMERS, wheel.size());
+                if (t.state == LoopTask.CANCELLED) {
+                    collectCancelled(t);
+                    continue;
+                }
+                if (lifecycle != OPEN && t instanceof PeriodicTask && t.transition(LoopTask.PENDING, LoopTask.CANCELLED)) {
+                    t.finish(LoopTask.CANCELLED, null);
+                    collectCancelled(t); // a closing loop does not run periodic tasks again
+                    continue;
+                }
+                if (hooked) {
+                    for (LoopListener l : listeners) {
+                        try {
+                            l.onTimerFired(t);
+                        } catch (Throwable x) {
+                            listenerFailed(x);
+                        }
+                    }
+                }
+                if (runTracked(t)) {
+                    return true;
+                }
+            }
+        }
+        Runnable r;
+        while ((r = queue.poll()) != null) {
+            queueChanged();
+            if (r instanceof LoopTask) {
+                if (runTracked((LoopTask<?>) r)) {
+                    return true;
+                }
+            } else {
+                runPlain(r);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void runPlain(Runnable r) {
+        idle = false;
+        inc(STARTED);
+        publish(RUNNING, counters[RUNNING] + 1);
+        try {
+            r.run();
+            publish(RUNNING, counters[RUNNING] - 1);
+            inc(COMPLETED);
+        } catch (Throwable e) {
+            publish(RUNNING, counters[RUNNING] - 1);
+            inc(FAILED);
+            inc(FAILED_RUNS);
+            report(e);
+        }
+    }
+
+    /** @return false if the task had been cancelled (nothing ran) */
+    private boolean runTracked(LoopTask<?> t) {
+        if (!t.transition(LoopTask.PENDING, LoopTask.RUNNING)) {
+            collectCancelled(t);
+            return false;
+        }
+        idle = false;
+        t.where = LoopTask.ACTIVE;
+        t.startedAt = clock.nanoTime();
+        inc(STARTED);
+        publish(RUNNING, counters[RUNNING] + 1);
+        if (hooked) {
+            for (LoopListener l : listeners) {
+                try {
+                    l.onStart(t);
+                } catch (Throwable e) {
+                    listenerFailed(e);
+                }
+            }
+        }
+        Object value = null;
+        Throwable error = null;
+        try {
+            value = t.invoke();
+        } catch (Throwable e) {
+            error = e;
+        }
+        publish(RUNNING, counters[RUNNING] - 1);
+        t.afterRun(value, error);
+        return true;
+    }
+
+    void taskSucceeded(LoopTask<?> t, Object value) {
+        t.where = LoopTask.DONE;
+        t.finish(LoopTask.COMPLETED, value);
+        inc(COMPLETED);
+        notifySuccess(t);
+    }
+
+    void taskFailed(LoopTask<?> t, Throwable error, boolean terminal) {
+        inc(FAILED_RUNS);
+        if (terminal) {
+            t.where = LoopTask.DONE;
+            t.finish(LoopTask.FAILED, error);
+            inc(FAILED);
+        }
+        if (hooked) {
+            for (LoopListener l : listeners) {
+                try {
+                    l.onFailure(t, error);
+                } catch (Throwable e) {
+                    listenerFailed(e);
+                }
+            }
+        }
+    }
+
+    private void notifySuccess(LoopTask<?> t) {
+        if (hooked) {
+            for (LoopListener l : listeners) {
+                try {
+                    l.onSuccess(t);
+                } catch (Throwable e) {
+                    listenerFailed(e);
+                }
+            }
+        }
+    }
+
+    void periodicRan(PeriodicTask t, Throwable error) {
+        if (error != null) {
+            taskFailed(t, error, stopPeriodicOnFailure);
+            if (stopPeriodicOnFailure) {
+                return;
+            }
+            report(error); // the task keeps its schedule: nobody else would see this failure
+        } else {
+            notifySuccess(t);
+        }
+        t.state = LoopTask.PENDING; // only the driver leaves RUNNING
+        if (t.cancelRequested || lifecycle != OPEN) {
+            if (t.transition(LoopTask.PENDING, LoopTask.CANCELLED)) {
+                t.finish(LoopTask.CANCELLED, null);
+            }
+        }
+        if (t.state == LoopTask.CANCELLED) {
+            collectCancelled(t);
+            return;
+        }
+        long next = t.fixedRate ? saturatedAdd(t.timerDeadline(), t.period) : saturatedAdd(nowRelative(), t.period);
+        t.where = LoopTask.ARMED;
+        wheel.arm(t, next);
+        publish(TIMERS, wheel.size());
+    }
+
+    void awaitStage(SpawnedTask<?> t) {
+        awaiting++;
+        publish(RUNNING, counters[RUNNING] + 1);
+    }
+
+    /** Any thread: the stage of a spawned task completed. */
+    void stageCompleted(SpawnedTask<?> t) {
+        if (inLoop()) {
+            localSignals.add(t);
+        } else {
+            while (!inbox.offer(t)) { // must not be lost: wait for the driver to make room
+                if (lifecycle == TERMINATED) {
+                    return;
+                }
+                Thread.onSpinWait();
+            }
+            wakeDriver();
+        }
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private void finishSpawned(SpawnedTask<?> t) {
+        awaiting--;
+        publish(RUNNING, counters[RUNNING] - 1);
+        Throwable e = t.stageError;
+        if (e != null) {
+            if (e instanceof java.util.concurrent.CompletionException && e.getCause() != null) {
+                e = e.getCause();
+            }
+            taskFailed(t, e, true);
+        } else {
+            taskSucceeded((LoopTask) t, t.stageValue);
+        }
+    }
+
+    private void becameIdle() {
+        if (!idle) {
+            idle = true;
+            if (hooked) {
+                for (LoopListener l : listeners) {
+                    try {
+                        l.onIdle();
+                    } catch (Throwable e) {
+                        listenerFailed(e);
+                    }
+                }
+            }
+        }
+    }
+
+    private void park(long maxNanos) {
+        long nanos = maxNanos;
+        if (!wheel.isEmpty() && virtualClock == null) {
+            long bound = wheel.nextDeadlineBound() - nowRelative();
+            if (bound <= 0) {
+                return;
+            }
+            nanos = Math.min(nanos, bound);
+        }
+        parked = true;
+        try {
+            if (inbox.isEmpty() && lifecycle == OPEN && stopRequest == null) {
+                LockSupport.parkNanos(this, nanos);
+            }
+        } finally {
+            parked = false;
+        }
+    }
+
+    private void wakeDriver() {
+        if (parked) {
+            Thread d = driver;
+            if (d != null) {
+                LockSupport.unpark(d);
+            }
+        }
+    }
+
+    private void enterDriver() {
+        Thread me = Thread.currentThread();
+        Thread current = driver;
+        if (current == me) {
+            throw new IllegalStateException("loop '" + name + "' is already driven by this thread: "
+                    + "a task cannot drive its own loop");
+        }
+        if (current != null || !DRIVER.compareAndSet(this, null, me)) {
+            throw new IllegalStateException("loop '" + name + "' is driven by thread '" + driverName()
+                    + "': one driver at a time");
+        }
+    }
+
+    private String driverName() {
+        Thread d = driver;
+        return d == null ? "?" : d.getName();
+    }
+
+    private void exitDriver() {
+        driver = null;
+        if (lifecycle == TERMINATED) {
+            rejectLeftovers();
+        }
+    }
+
+    /** @return whether the calling thread is driving this loop */
+    public boolean inLoop() {
+        return driver == Thread.currentThread();
+    }
+
+    // =============================================================================================== lifecycle
+
+    /**
+     * Closes the loop gracefully: no new submissions (they are rejected); ready work and running spawned tasks finish;
+     * pending timers are cancelled, or run at their deadlines if built with {@link Builder#closeRunsTimers(boolean)}
+     * (periodic tasks are cancelled either way).
+     *
+     * <p>Returns once the loop has terminated. If no thread is driving, the caller drives the shutdown itself; if
+     * another thread drives, it waits for it; if called from one of the loop's own tasks, it returns at once and the
+     * driver terminates the loop after the task.
+     */
+    @Override
+    public void close() {
+        if (LIFECYCLE.compareAndSet(this, OPEN, CLOSING)) {
+            wakeDriver();
+        }
+        if (lifecycle == TERMINATED || inLoop()) {
+            return;
+        }
+        if (DRIVER.compareAndSet(this, null, Thread.currentThread())) {
+            try {
+                driveToTermination();
+            } finally {
+                exitDriver();
+            }
+        } else {
+            awaitTerminationUninterruptibly();
+        }
+    }
+
+    /**
+     * Stops at once: no new submissions; every queued task and pending timer is cancelled and returned, none runs.
+     * If another thread drives, it hands the tasks over after its current task; from one of the loop's own tasks, the
+     * loop stops after that task.
+     *
+     * @return the tasks that never ran, as the user's {@link Runnable}s (a {@link Callable} is wrapped)
+     */
+    public List<Runnable> shutdownNow() {
+        LIFECYCLE.compareAndSet(this, OPEN, CLOSING);
+        if (lifecycle == TERMINATED) {
+            return new ArrayList<>();
+        }
+        CompletableFuture<List<Runnable>> request = new CompletableFuture<>();
+        stopRequest = request;
+        if (inLoop()) {
+            return serveStopRequest();
+        }
+        if (DRIVER.compareAndSet(this, null, Thread.currentThread())) {
+            try {
+                drainInbox();
+                return serveStopRequest();
+            } finally {
+                exitDriver();
+            }
+        }
+        wakeDriver();
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return request.get(10, TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    if (lifecycle == TERMINATED) {
+                        return new ArrayList<>();
+                    }
+                    if (DRIVER.compareAndSet(this, null, Thread.currentThread())) { // the driver left: serve it here
+                        try {
+                            drainInbox();
+                            return serveStopRequest();
+                        } finally {
+                            exitDriver();
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new IllegalStateException(e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private List<Runnable> serveStopRequest() {
+        CompletableFuture<List<Runnable>> request = stopRequest;
+        List<Runnable> never = new ArrayList<>();
+        Runnable r;
+        while ((r = queue.poll()) != null) {
+            if (r instanceof LoopTask) {
+                LoopTask<?> t = (LoopTask<?>) r;
+                if (t.transition(LoopTask.PENDING, LoopTask.CANCELLED)) {
+                    t.finish(LoopTask.CANCELLED, null);
+                    never.add(t.userTask());
+                }
+                collectCancelled(t);
+            } else {
+                never.add(r);
+                inc(CANCELLED);
+            }
+        }
+        queueChanged();
+        cancelAllTimers(never);
+        terminateIfDone();
+        if (request != null) {
+            request.complete(never);
+        }
+        return never;
+    }
+
+    private void cancelAllTimers(List<Runnable> never) {
+        TimerWheel.Entry e;
+        while ((e = wheel.poll(Long.MAX_VALUE)) != null) {
+            LoopTask<?> t = (LoopTask<?>) e;
+            if (t.transition(LoopTask.PENDING, LoopTask.CANCELLED)) {
+                t.finish(LoopTask.CANCELLED, null);
+                if (never != null) {
+                    never.add(t.userTask());
+                }
+            }
+            collectCancelled(t);
+        }
+        publish(TIMERS, 0);
+    }
+
+    /** After driving: if closing, finish what the policy says and terminate when nothing is left. */
+    private boolean afterDriving() {
+        if (lifecycle == OPEN) {
+            return false;
+        }
+        if (!closeRunsTimers && !wheel.isEmpty()) {
+            cancelAllTimers(null);
+        }
+        return terminateIfDone();
+    }
+
+    private boolean terminateIfDone() {
+        if (lifecycle == TERMINATED) {
+            return true;
+        }
+        boolean pendingSignals = !localSignals.isEmpty();
+        if (!queue.isEmpty() || !wheel.isEmpty() || awaiting > 0 || !inbox.isEmpty() || pendingSignals) {
+            return false;
+        }
+        lifecycle = TERMINATED;
+        stopRequest = null;
+        terminated.countDown();
+        return true;
+    }
+
+    private void driveToTermination() {
+        while (true) {
+            drive();
+            if (lifecycle == TERMINATED) {
+                return;
+            }
+            if (virtualClock != null && !wheel.isEmpty()) {
+                virtualClock.set(toClockTime(wheel.nextDeadline()));
+            } else {
+                park(Long.MAX_VALUE);
+            }
+        }
+    }
+
+    /** Rejects tasks offered from other threads after termination (any thread; takes the driver slot briefly). */
+    private void rejectLeftovers() {
+        while (!inbox.isEmpty() && DRIVER.compareAndSet(this, null, Thread.currentThread())) {
+            try {
+                Object o;
+                while ((o = inbox.poll()) != null) {
+                    if (o instanceof LoopTask) {
+                        LoopTask<?> t = (LoopTask<?>) o;
+                        if (t.where == LoopTask.NEW) {
+                            inc(SUBMITTED);
+                            if (t.state == LoopTask.CANCELLED) {
+                                collectCancelled(t);
+                            } else {
+                                rejectQueued(t, closedException());
+                            }
+                        }
+                    } else {
+                        inc(SUBMITTED);
+                        inc(REJECTED);
+                    }
+                }
+            } finally {
+                driver = null;
+            }
+        }
+    }
+
+    /**
+     * Waits for the loop to terminate.
+     *
+     * @return whether it terminated within {@code timeout}
+     */
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(timeout, "timeout");
+        return terminated.await(saturatedNanos(timeout), TimeUnit.NANOSECONDS);
+    }
+
+    private void awaitTerminationUninterruptibly() {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                terminated.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** @return whether the loop no longer accepts tasks */
+    public boolean isShutdown() {
+        return lifecycle != OPEN;
+    }
+
+    /** @return whether the loop has terminated: closed, and nothing left to run */
+    public boolean isTerminated() {
+        return lifecycle == TERMINATED;
+    }
+
+    // ============================================================================================ observation
+
+    /** @return a snapshot of the counters (see {@link LoopStats} for when it is exact) */
+    public LoopStats stats() {
+        long rejectedAtCaller = callerRejected.get();
+        return new LoopStats(
+                read(SUBMITTED) + rejectedAtCaller, read(STARTED), read(COMPLETED), read(FAILED), read(CANCELLED),
+                read(REJECTED) + rejectedAtCaller, read(QUEUED), read(RUNNING), read(TIMERS), read(PEAK),
+                inbox.size(), read(LISTENER_ERRORS), read(FAILED_RUNS));
+    }
+
+    /** @return the loop's name */
+    public String name() {
+        return name;
+    }
+
+    /** @return the loop's clock */
+    public Clock clock() {
+        return clock;
+    }
+
+    /** @return the clock's current reading, in nanoseconds */
+    public long now() {
+        return clock.nanoTime();
+    }
+
+    /** @return the run queue's capacity ({@link Integer#MAX_VALUE} when unbounded) */
+    public int queueCapacity() {
+        return queue.capacity();
+    }
+
+    /** @return the high watermark ({@link Integer#MAX_VALUE} when none is set) */
+    public int highWatermark() {
+        return highWatermark;
+    }
+
+    /** @return the low watermark */
+    public int lowWatermark() {
+        return lowWatermark;
+    }
+
+    /** @return whether the run queue has reached its high watermark and not yet fallen back to the low one */
+    public boolean isAboveHighWatermark() {
+        return aboveHighPublished;
+    }
+
+    /** @return the number of tasks currently in the run queue (recent value off the driver thread) */
+    public int queueDepth() {
+        return (int) read(QUEUED);
+    }
+
+    /** @return the number of pending timers (recent value off the driver thread) */
+    public int pendingTimers() {
+        return (int) read(TIMERS);
+    }
+
+    @Override
+    public String toString() {
+        return "Loop[" + name + ", " + (lifecycle == OPEN ? "open" : lifecycle == CLOSING ? "closing" : "terminated")
+                + "]";
+    }
+
+    // =============================================================================================== helpers
+
+    long toClockTime(long relative) {
+        return relative == Long.MAX_VALUE ? Long.MAX_VALUE : saturatedAdd(origin, relative);
+    }
+
+    private long nowRelative() {
+        return Math.max(0, clock.nanoTime() - origin);
+    }
+
+    private void inc(int counter) {
+        COUNTER.setOpaque(counters, counter, counters[counter] + 1);
+    }
+
+    private void publish(int counter, long value) {
+        COUNTER.setOpaque(counters, counter, value);
+    }
+
+    private long read(int counter) {
+        return (long) COUNTER.getOpaque(counters, counter);
+    }
+
+    private void listenerFailed(Throwable e) {
+        inc(LISTENER_ERRORS);
+        report(e);
+    }
+
+    private void report(Throwable e) {
+        try {
+            errorHandler.accept(e);
+        } catch (Throwable ignored) {
+            // the error handler itself failed: nothing left to tell
+        }
+    }
+
+    static long saturatedNanos(Duration d) {
+        Objects.requireNonNull(d, "duration");
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException e) {
+            return d.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
+    }
+
+    static long saturatedAdd(long a, long b) {
+        long r = a + b;
+        if (((a ^ r) & (b ^ r)) < 0) {
+            return b > 0 ? Long.MAX_VALUE : Long.MIN_VALUE;
+        }
+        return r;
+    }
+
+    private static void logError(Throwable e) {
+        LOG.log(System.Logger.Level.WARNING, "uncaught error in loop task or listener", e);
+    }
+
+    /**
+     * Configures a {@link Loop}. Defaults: system clock, unbounded FIFO run queue, reject when full, no watermarks,
+     * no listener, inbox of 65,536 tasks, ticks of 2^20 ns (about 1 ms), timers cancelled at close, periodic tasks
+     * keep their schedule when a run fails, errors logged through {@link System.Logger}.
+     */
+    public static final class Builder {
+        private String name = "loop";
+        private Clock clock = Clock.system();
+        private RunQueue queue;
+        private AdmissionPolicy admission = AdmissionPolicy.reject();
+        private final List<LoopListener> listeners = new ArrayList<>();
+        private Consumer<Throwable> errorHandler = Loop::logError;
+        private int highWatermark = Integer.MAX_VALUE;
+        private int lowWatermark = 0;
+        private int inboxCapacity = 1 << 16;
+        private int tickShift = 20;
+        private boolean closeRunsTimers;
+        private boolean stopPeriodicOnFailure;
+
+        private Builder() {
+        }
+
+        /** The loop's name (in errors, thread names, metrics). */
+        public Builder name(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /** The clock: {@link Clock#system()} or a {@link VirtualClock} (which then belongs to this loop). */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** The run queue (a new one per loop), e.g. from {@link RunQueues}. */
+        public Builder runQueue(RunQueue queue) {
+            this.queue = Objects.requireNonNull(queue, "queue");
+            return this;
+        }
+
+        /** What to do when a bounded run queue is full. */
+        public Builder admission(AdmissionPolicy admission) {
+            this.admission = Objects.requireNonNull(admission, "admission");
+            return this;
+        }
+
+        /** Adds a listener; listeners are called in the order added, each isolated from the others. */
+        public Builder listener(LoopListener listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /** Receives errors nobody else would see: listener failures, failures of untracked tasks, dropped tasks. */
+        public Builder errorHandler(Consumer<Throwable> errorHandler) {
+            this.errorHandler = Objects.requireNonNull(errorHandler, "errorHandler");
+            return this;
+        }
+
+        /**
+         * Watermarks on the run-queue depth: {@link Watermark#HIGH} when it reaches {@code high}, then
+         * {@link Watermark#LOW} when it falls to {@code low}.
+         */
+        public Builder watermarks(int high, int low) {
+            if (low < 0 || high <= low) {
+                throw new IllegalArgumentException("need 0 <= low < high, was low=" + low + ", high=" + high);
+            }
+            this.highWatermark = high;
+            this.lowWatermark = low;
+            return this;
+        }
+
+        /** How many tasks from other threads may wait for the driver (rounded up to a power of two). */
+        public Builder inboxCapacity(int capacity) {
+            if (capacity < 2 || capacity > (1 << 28)) {
+                throw new IllegalArgumentException("inbox capacity must be in [2, 2^28], was " + capacity);
+            }
+            this.inboxCapacity = capacity;
+            return this;
+        }
+
+        /** Timer-wheel tick of {@code 2^shift} ns (0 to 30). Ordering is exact whatever the tick. */
+        public Builder tickShift(int shift) {
+            if (shift < 0 || shift > 30) {
+                throw new IllegalArgumentException("tick shift must be in [0, 30], was " + shift);
+            }
+            this.tickShift = shift;
+            return this;
+        }
+
+        /** Whether {@link Loop#close()} runs pending one-shot timers at their deadlines (default: cancels them). */
+        public Builder closeRunsTimers(boolean runTimers) {
+            this.closeRunsTimers = runTimers;
+            return this;
+        }
+
+        /** Whether a periodic task that throws ends FAILED (default: it keeps its schedule). */
+        public Builder stopPeriodicOnFailure(boolean stop) {
+            this.stopPeriodicOnFailure = stop;
+            return this;
+        }
+
+        /** @return a new loop */
+        public Loop build() {
+            return new Loop(this);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package io.github.enzoblain.async.core;
+
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * Lifecycle hooks of a {@link Loop}: the one extension point that metrics, tracing and backpressure signals are built on.
+ *
+ * <p><b>Concurrency.</b> Every callback runs on the loop's driver thread, one at a time, in the loop's deterministic
+ * order; a listener needs no synchronisation for state it keeps to itself. Callbacks must be fast and must not block.
+ *
+ * <p><b>Isolation.</b> A callback that throws is caught; the error is passed to the loop's error handler and counted in
+ * {@link LoopStats#listenerErrors()}; the other listeners still run and the task's fate is unchanged.
+ *
+ * <p>While any listener is installed, plain {@code execute(Runnable)} tasks are tracked as handles too, so that every
+ * event carries a task; with no listener, {@code execute} allocates nothing.
+ */
+public interface LoopListener {
+
+    /** A task was accepted by the loop (on its thread: for other threads' tasks, when it leaves the inbox). */
+    default void onSubmit(TaskHandle<?> task) {
+    }
+
+    /** A task is about to run. */
+    default void onStart(TaskHandle<?> task) {
+    }
+
+    /** A task ran and returned normally (for a periodic task: one run did). */
+    default void onSuccess(TaskHandle<?> task) {
+    }
+
+    /** A task threw {@code error} (for a periodic task: one run did). */
+    default void onFailure(TaskHandle<?> task, Throwable error) {
+    }
+
+    /** A cancelled task was taken out of the loop's queue or timer wheel. */
+    default void onCancel(TaskHandle<?> task) {
+    }
+
+    /** A task was rejected: the loop was closed, or its bounded queue full. */
+    default void onReject(TaskHandle<?> task, RejectedExecutionException reason) {
+    }
+
+    /** A timer fell due; its task starts next. */
+    default void onTimerFired(TaskHandle<?> task) {
+    }
+
+    /** The loop ran out of ready work. */
+    default void onIdle() {
+    }
+
+    /** The run queue crossed a watermark. */
+    default void onWatermark(Watermark mark, int queueDepth) {
+    }
+}

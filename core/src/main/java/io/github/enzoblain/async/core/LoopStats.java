@@ -1,0 +1,38 @@
+package io.github.enzoblain.async.core;
+
+/**
+ * A snapshot of a loop's counters, readable from any thread.
+ *
+ * <p>Every counter is written by the loop's driver only (except rejections at the caller, which are counted atomically),
+ * and published without locks. On the driver thread, and on any thread once the loop is quiescent, the snapshot is exact
+ * and {@link #isBalanced()} holds:
+ * {@code submitted = completed + failed + cancelled + rejected + queued + running + pendingTimers}. While the loop runs
+ * on another thread, each counter is a recent value.
+ *
+ * <p>A task is counted once in {@code submitted} and once in one terminal counter; {@code started} counts runs (a
+ * periodic task runs many times). A cancelled task is counted as cancelled when the loop takes it out of its queue or
+ * wheel; {@link TaskHandle#state()} says {@code CANCELLED} at once.
+ *
+ * @param submitted      tasks accepted or refused at submission
+ * @param started        runs started
+ * @param completed      tasks that completed
+ * @param failed         tasks that failed
+ * @param cancelled      cancelled tasks taken out of the loop
+ * @param rejected       tasks rejected
+ * @param queued         tasks in the run queue (including cancelled ones not yet skipped)
+ * @param running        tasks running (including spawned tasks awaiting their stage)
+ * @param pendingTimers  timers armed in the wheel (including periodic tasks between runs)
+ * @param peakQueueDepth the largest run-queue depth seen
+ * @param inbox          tasks from other threads not yet taken in by the loop
+ * @param listenerErrors callbacks that threw
+ * @param failedRuns     runs that threw (a periodic task may fail many runs and keep its schedule)
+ */
+public record LoopStats(long submitted, long started, long completed, long failed, long cancelled, long rejected,
+                        long queued, long running, long pendingTimers, long peakQueueDepth, long inbox,
+                        long listenerErrors, long failedRuns) {
+
+    /** @return whether every submitted task is accounted for exactly once */
+    public boolean isBalanced() {
+        return submitted == completed + failed + cancelled + rejected + queued + running + pendingTimers;
+    }
+}

@@ -1,0 +1,88 @@
+package io.github.enzoblain.async.core;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The stage and future of a {@link LoopTask}: completed only by the task. Its {@code cancel} cancels the task; the
+ * completing methods a caller could use to forge a result throw {@link UnsupportedOperationException}; a blocking get on
+ * the loop's own driver thread fails fast instead of waiting forever.
+ */
+final class TaskFuture<T> extends CompletableFuture<T> {
+
+    private final LoopTask<T> task;
+
+    TaskFuture(LoopTask<T> task) {
+        this.task = task;
+    }
+
+    void settleValue(T value) {
+        super.complete(value);
+    }
+
+    void settleError(Throwable error) {
+        super.completeExceptionally(error);
+    }
+
+    void settleCancelled() {
+        super.cancel(false);
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+        task.cancel();
+        return isCancelled();
+    }
+
+    @Override
+    public boolean complete(T value) {
+        throw new UnsupportedOperationException("a task's result is set by the task; use thenApply for a derived stage");
+    }
+
+    @Override
+    public boolean completeExceptionally(Throwable ex) {
+        throw new UnsupportedOperationException("a task's result is set by the task; use cancel() to stop it");
+    }
+
+    @Override
+    public void obtrudeValue(T value) {
+        throw new UnsupportedOperationException("a task's result is set by the task");
+    }
+
+    @Override
+    public void obtrudeException(Throwable ex) {
+        throw new UnsupportedOperationException("a task's result is set by the task");
+    }
+
+    @Override
+    public <U> CompletableFuture<U> newIncompleteFuture() {
+        return new CompletableFuture<>();
+    }
+
+    @Override
+    public T get() throws InterruptedException, ExecutionException {
+        checkNotDriver();
+        return super.get();
+    }
+
+    @Override
+    public T get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
+        checkNotDriver();
+        return super.get(timeout, unit);
+    }
+
+    @Override
+    public T join() {
+        checkNotDriver();
+        return super.join();
+    }
+
+    private void checkNotDriver() {
+        if (!isDone() && task.loop.inLoop()) {
+            throw new IllegalStateException(
+                    "blocking on task " + task.id() + " from its own loop's driver thread would wait forever");
+        }
+    }
+}

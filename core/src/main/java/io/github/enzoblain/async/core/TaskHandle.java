@@ -1,0 +1,62 @@
+package io.github.enzoblain.async.core;
+
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Future;
+
+/**
+ * A task submitted to a {@link Loop}: its identity, its state, its result, and the way to cancel it.
+ *
+ * <p><b>Concurrency.</b> Every method is safe from any thread. The state is published with volatile semantics: a thread
+ * that sees a terminal state also sees the task's result and everything the task wrote before it ended. The
+ * {@linkplain #toCompletionStage() stage} completes on the loop's thread (or on the cancelling thread for a
+ * cancellation), so dependent actions registered without an executor run there.
+ *
+ * @param <T> the result type
+ */
+public interface TaskHandle<T> {
+
+    /** @return the task's id, unique within its loop, increasing in submission order */
+    long id();
+
+    /** @return the current state */
+    TaskState state();
+
+    /** @return whether the state is terminal */
+    default boolean isDone() {
+        return state().isTerminal();
+    }
+
+    /**
+     * Cancels the task if it has not started: O(1) from any thread. A queued task is skipped without a scan; a pending
+     * timer is unlinked from the wheel (immediately on the loop's thread, at the loop's next step from another thread).
+     * A periodic task is cancelled between runs, or after the run in progress.
+     *
+     * @return whether this call cancelled the task
+     */
+    boolean cancel();
+
+    /** @return the result as a stage; completes exceptionally with the failure, a cancellation or the rejection */
+    CompletionStage<T> toCompletionStage();
+
+    /**
+     * @return the result as a {@link Future} (the same object as the stage). Its {@code cancel} cancels the task; its
+     *     {@code get} throws {@link IllegalStateException} when called on the loop's own driver thread before the task is
+     *     done, since it would wait forever.
+     */
+    Future<T> future();
+
+    /** @return the priority class (for priority run queues) */
+    int priority();
+
+    /** @return the loop clock's reading when the task was submitted */
+    long submittedAt();
+
+    /** @return the loop clock's reading when the task last started, or -1 if it never ran */
+    long startedAt();
+
+    /** @return the loop clock's reading when the task is (next) due, for a delayed or periodic task; -1 otherwise */
+    long deadline();
+
+    /** @return whether the task is periodic */
+    boolean isPeriodic();
+}

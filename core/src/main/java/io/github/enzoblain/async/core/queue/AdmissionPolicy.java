@@ -1,0 +1,38 @@
+package io.github.enzoblain.async.core.queue;
+
+/**
+ * What a loop does when its run queue is full and a task arrives. Called on the loop's driver thread.
+ *
+ * <p>A policy returns exactly one task to reject: either {@code incoming} itself, or a task it removed from
+ * {@code queue} after which it {@linkplain RunQueue#offer offered} {@code incoming}. The loop completes the rejected task
+ * as {@code REJECTED}, so every task still ends in exactly one terminal state.
+ */
+@FunctionalInterface
+public interface AdmissionPolicy {
+
+    /**
+     * @param incoming the task that did not fit
+     * @param queue    the full queue
+     * @return the task to reject (never {@code null})
+     */
+    Runnable onFull(Runnable incoming, RunQueue queue);
+
+    /** @return the policy that rejects the incoming task: its caller sees a {@code RejectedExecutionException}. */
+    static AdmissionPolicy reject() {
+        return (incoming, queue) -> incoming;
+    }
+
+    /** @return the policy that drops the oldest queued task to make room for the incoming one. */
+    static AdmissionPolicy dropOldest() {
+        return (incoming, queue) -> {
+            Runnable oldest = queue.poll();
+            if (oldest == null || !queue.offer(incoming)) {
+                if (oldest != null) {
+                    throw new IllegalStateException("queue refused a task right after making room");
+                }
+                return incoming;
+            }
+            return oldest;
+        };
+    }
+}

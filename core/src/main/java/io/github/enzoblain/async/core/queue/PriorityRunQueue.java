@@ -1,0 +1,68 @@
+package io.github.enzoblain.async.core.queue;
+
+/**
+ * Priority classes, FIFO inside each class: {@link #poll} takes from the lowest non-empty class. O(classes) poll in the
+ * worst case, with a bitmap so that it is one instruction for up to 64 classes.
+ */
+final class PriorityRunQueue implements RunQueue {
+
+    private final RingRunQueue[] classes;
+    private final int defaultClass;
+    private final int capacity;
+    private long nonEmpty; // bit c set when class c has tasks (c < 64)
+    private int size;
+
+    PriorityRunQueue(int classCount, int defaultClass, int capacity) {
+        this.classes = new RingRunQueue[classCount];
+        for (int i = 0; i < classCount; i++) {
+            classes[i] = new RingRunQueue(16, Integer.MAX_VALUE);
+        }
+        this.defaultClass = defaultClass;
+        this.capacity = capacity;
+    }
+
+    @Override
+    public boolean offer(Runnable task) {
+        if (size >= capacity) {
+            return false;
+        }
+        int c = task instanceof Prioritized ? ((Prioritized) task).priority() : defaultClass;
+        if (c < 0 || c >= classes.length) {
+            c = c < 0 ? 0 : classes.length - 1; // clamp: a bad class must not lose the task
+        }
+        classes[c].offer(task);
+        nonEmpty |= 1L << c;
+        size++;
+        return true;
+    }
+
+    @Override
+    public Runnable poll() {
+        if (size == 0) {
+            return null;
+        }
+        int c = Long.numberOfTrailingZeros(nonEmpty);
+        RingRunQueue q = classes[c];
+        Runnable task = q.poll();
+        if (q.isEmpty()) {
+            nonEmpty &= ~(1L << c);
+        }
+        size--;
+        return task;
+    }
+
+    @Override
+    public int size() {
+        return size;
+    }
+
+    @Override
+    public int capacity() {
+        return capacity;
+    }
+
+    @Override
+    public String toString() {
+        return "RunQueue[priority, classes=" + classes.length + ", size=" + size + "]";
+    }
+}
