@@ -188,6 +188,11 @@ class LoopTask<T> extends TimerWheel.Entry implements TaskHandle<T>, Prioritized
         return false;
     }
 
+    @Override
+    public Object task() {
+        return body;
+    }
+
     /** The user's task as a Runnable, for {@link Loop#shutdownNow()}. */
     @SuppressWarnings("unchecked")
     Runnable userTask() {

@@ -59,4 +59,13 @@ public interface TaskHandle<T> {
 
     /** @return whether the task is periodic */
     boolean isPeriodic();
+
+    /** @return the task object the caller submitted (a {@code Runnable}, {@code Callable} or {@code Supplier}) */
+    Object task();
+
+    /** @return the task's {@link Labelled#label() label} if it has one, otherwise {@code null} */
+    default String label() {
+        Object t = task();
+        return t instanceof Labelled ? ((Labelled) t).label() : null;
+    }
 }
