@@ -45,7 +45,7 @@ final class Inbox {
     long p30, p31, p32, p33, p34, p35, p36, p37;
 
     Inbox(int capacity) {
-        int n = Integer.highestOneBit(Math.max(2, capacity - 1) << 1);
+        int n = Integer.highestOneBit(Math.max(1, capacity - 1) << 1);
         this.buffer = new Object[n];
         this.mask = n - 1;
         this.producerLimit = n;

@@ -278,9 +278,7 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     private <T> TaskHandle<T> accept(LoopTask<T> task) {
-        if (hooked || task.timed) {
-            task.submittedAt = clock.nanoTime();
-        }
+        task.submittedAt = clock.nanoTime();
         if (inLoop()) {
             if (lifecycle != OPEN) {
                 throw rejectedAtCall(task, closedException());
@@ -762,6 +760,7 @@ public final class Loop implements Executor, AutoCloseable {
             return;
         }
         long next = t.fixedRate ? saturatedAdd(t.timerDeadline(), t.period) : saturatedAdd(nowRelative(), t.period);
+        t.deadlineRequest = next;
         t.where = LoopTask.ARMED;
         wheel.arm(t, next);
         publish(TIMERS, wheel.size());

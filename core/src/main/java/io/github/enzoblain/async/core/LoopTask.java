@@ -180,7 +180,7 @@ class LoopTask<T> extends TimerWheel.Entry implements TaskHandle<T>, Prioritized
 
     @Override
     public long deadline() {
-        return timed ? loop.toClockTime(timerDeadline()) : -1;
+        return timed ? loop.toClockTime(deadlineRequest) : -1;
     }
 
     @Override

@@ -12,7 +12,7 @@ final class RingRunQueue implements RunQueue {
     private final int capacity;
 
     RingRunQueue(int initialCapacity, int capacity) {
-        int n = Integer.highestOneBit(Math.max(2, initialCapacity - 1) << 1);
+        int n = Integer.highestOneBit(Math.max(1, initialCapacity - 1) << 1);
         if (n < 0 || n > (1 << 30)) {
             n = 1 << 30;
         }

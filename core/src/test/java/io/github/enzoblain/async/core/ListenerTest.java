@@ -1,0 +1,150 @@
+package io.github.enzoblain.async.core;
+
+import io.github.enzoblain.async.core.queue.RunQueues;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ListenerTest {
+
+    /** Records every event as "event:id" (ids make the order checkable). */
+    static final class Recorder implements LoopListener {
+        final List<String> events = new ArrayList<>();
+        final String prefix;
+
+        Recorder(String prefix) {
+            this.prefix = prefix;
+        }
+
+        private void add(String e) {
+            events.add(prefix + e);
+        }
+
+        @Override
+        public void onSubmit(TaskHandle<?> t) {
+            add("submit:" + t.id());
+        }
+
+        @Override
+        public void onStart(TaskHandle<?> t) {
+            add("start:" + t.id());
+        }
+
+        @Override
+        public void onSuccess(TaskHandle<?> t) {
+            add("success:" + t.id());
+        }
+
+        @Override
+        public void onFailure(TaskHandle<?> t, Throwable e) {
+            add("failure:" + t.id() + ":" + e.getMessage());
+        }
+
+        @Override
+        public void onCancel(TaskHandle<?> t) {
+            add("cancel:" + t.id());
+        }
+
+        @Override
+        public void onReject(TaskHandle<?> t, RejectedExecutionException e) {
+            add("reject:" + t.id());
+        }
+
+        @Override
+        public void onTimerFired(TaskHandle<?> t) {
+            add("timer:" + t.id());
+        }
+
+        @Override
+        public void onIdle() {
+            add("idle");
+        }
+
+        @Override
+        public void onWatermark(Watermark mark, int depth) {
+            add("watermark:" + mark);
+        }
+    }
+
+    @Test
+    void everyLifecycleEventReachesTheListenersInOrder() {
+        Recorder first = new Recorder("");
+        Recorder second = new Recorder("");
+        VirtualClock clock = new VirtualClock();
+        Loop loop = Loop.builder().clock(clock).runQueue(RunQueues.boundedFifo(3)).watermarks(3, 0)
+                .listener(first).listener(second).build();
+        loop.execute(() -> { });                                                    // 0
+        loop.submit(() -> {                                                         // 1
+            throw new IllegalStateException("x");
+        });
+        loop.submit(() -> 2).cancel();                                              // 2
+        loop.schedule(() -> { }, Duration.ofSeconds(1));                            // 3
+        loop.submit(() -> 4);                                                       // 4 -> queue full (3)
+        loop.runUntilIdle();
+        clock.advanceBy(Duration.ofSeconds(1));
+        assertThat(first.events).containsExactly(
+                "submit:0", "submit:1", "submit:2", "cancel:2", "submit:3", "submit:4", "watermark:HIGH",
+                "start:0", "success:0", "start:1", "failure:1:x", "watermark:LOW", "start:4", "success:4", "idle",
+                "timer:3", "start:3", "success:3", "idle");
+        assertThat(second.events).isEqualTo(first.events);
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void aRejectionIsAnEvent() {
+        Recorder r = new Recorder("");
+        Loop loop = Loop.builder().runQueue(RunQueues.boundedFifo(1)).listener(r).build();
+        loop.submit(() -> 0);
+        loop.submit(() -> 1);
+        loop.runUntilIdle();
+        assertThat(r.events).contains("reject:1");
+    }
+
+    @Test
+    void aThrowingListenerIsIsolatedCountedAndReported() {
+        List<Throwable> reported = new ArrayList<>();
+        Recorder after = new Recorder("");
+        LoopListener broken = new LoopListener() {
+            @Override
+            public void onStart(TaskHandle<?> task) {
+                throw new IllegalStateException("listener bug");
+            }
+        };
+        Loop loop = Loop.builder().listener(broken).listener(after).errorHandler(reported::add).build();
+        TaskHandle<String> h = loop.submit(() -> "fine");
+        loop.runUntilIdle();
+        assertThat(h.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(after.events).contains("start:" + h.id(), "success:" + h.id());
+        assertThat(loop.stats().listenerErrors()).isEqualTo(1);
+        assertThat(reported).singleElement().extracting(Throwable::getMessage).isEqualTo("listener bug");
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void withListenersPlainTasksGetHandlesSoEveryEventHasATask() {
+        Recorder r = new Recorder("");
+        Loop loop = Loop.builder().listener(r).build();
+        loop.execute(() -> { });
+        loop.runUntilIdle();
+        assertThat(r.events).containsExactly("submit:0", "start:0", "success:0", "idle");
+    }
+
+    @Test
+    void untrackedFailuresGoToTheErrorHandler() {
+        List<Throwable> reported = new ArrayList<>();
+        Loop loop = Loop.builder().errorHandler(reported::add).build();
+        loop.execute(() -> {
+            throw new IllegalArgumentException("plain");
+        });
+        loop.execute(() -> { });
+        loop.runUntilIdle();
+        assertThat(reported).extracting(Throwable::getMessage).containsExactly("plain");
+        assertThat(loop.stats().failed()).isEqualTo(1);
+        assertThat(loop.stats().completed()).isEqualTo(1);
+    }
+}

@@ -1,0 +1,165 @@
+package io.github.enzoblain.async.core;
+
+import io.github.enzoblain.async.core.queue.AdmissionPolicy;
+import io.github.enzoblain.async.core.queue.Prioritized;
+import io.github.enzoblain.async.core.queue.RunQueue;
+import io.github.enzoblain.async.core.queue.RunQueues;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class RunQueueTest {
+
+    @Test
+    void fifoGrowsAndKeepsOrder() {
+        RunQueue q = RunQueues.fifo();
+        List<Runnable> tasks = new ArrayList<>();
+        for (int round = 0; round < 3; round++) { // wrap around and grow past the initial 1024
+            for (int i = 0; i < 5000; i++) {
+                Runnable r = () -> { };
+                tasks.add(r);
+                assertThat(q.offer(r)).isTrue();
+            }
+            for (int i = 0; i < 4000; i++) {
+                assertThat(q.poll()).isSameAs(tasks.remove(0));
+            }
+        }
+        assertThat(q.size()).isEqualTo(tasks.size());
+        while (!tasks.isEmpty()) {
+            assertThat(q.poll()).isSameAs(tasks.remove(0));
+        }
+        assertThat(q.poll()).isNull();
+        assertThat(q.capacity()).isEqualTo(Integer.MAX_VALUE);
+    }
+
+    record Job(String name, int priority, List<String> log) implements Runnable, Prioritized {
+        @Override
+        public void run() {
+            log.add(name);
+        }
+    }
+
+    @Test
+    void priorityClassesRunLowestFirstAndFifoInsideAClass() {
+        Loop loop = Loop.builder().runQueue(RunQueues.priority(4)).build();
+        List<String> log = new ArrayList<>();
+        loop.execute(new Job("low-1", 3, log));
+        loop.execute(new Job("urgent-1", 0, log));
+        loop.execute(new Job("low-2", 3, log));
+        loop.execute(new Job("urgent-2", 0, log));
+        loop.execute(() -> log.add("default")); // middle class (2)
+        loop.submit(() -> log.add("submit-p1"), 1);
+        loop.runUntilIdle();
+        assertThat(log).containsExactly("urgent-1", "urgent-2", "submit-p1", "default", "low-1", "low-2");
+    }
+
+    @Test
+    void boundedQueueRejectsTheIncomingTaskAtTheCall() {
+        Loop loop = Loop.builder().runQueue(RunQueues.boundedFifo(2)).build();
+        TaskHandle<?>[] handles = new TaskHandle<?>[3];
+        RejectedExecutionException[] thrown = new RejectedExecutionException[1];
+        loop.execute(() -> {
+            handles[0] = loop.submit(() -> 0);
+            handles[1] = loop.submit(() -> 1);
+            try {
+                loop.submit(() -> 2);
+            } catch (RejectedExecutionException e) {
+                thrown[0] = e;
+            }
+        });
+        loop.runUntilIdle();
+        assertThat(thrown[0]).hasMessageContaining("run queue full (capacity 2)");
+        assertThat(handles[0].state()).isEqualTo(TaskState.COMPLETED);
+        LoopStats s = loop.stats();
+        assertThat(s.rejected()).isEqualTo(1);
+        assertThat(s.completed()).isEqualTo(3);
+        assertThat(s.isBalanced()).isTrue();
+    }
+
+    @Test
+    void foreignTasksOverCapacityAreRejectedOnTheirHandles() {
+        Loop loop = Loop.builder().runQueue(RunQueues.boundedFifo(2)).build();
+        List<TaskHandle<Integer>> handles = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            int v = i;
+            handles.add(loop.submit(() -> v)); // test thread is not the driver: via the inbox
+        }
+        loop.runOnce(); // takes in all five: two fit, three rejected
+        assertThat(handles).extracting(TaskHandle::state).containsExactly(TaskState.COMPLETED, TaskState.PENDING, TaskState.REJECTED, TaskState.REJECTED,
+                TaskState.REJECTED);
+        assertThatThrownBy(() -> handles.get(4).future().get()).hasCauseInstanceOf(RejectedExecutionException.class);
+        loop.runUntilIdle();
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void dropOldestRejectsTheOldestQueuedTask() {
+        Loop loop = Loop.builder().runQueue(RunQueues.boundedFifo(2)).admission(AdmissionPolicy.dropOldest()).build();
+        List<TaskHandle<Integer>> handles = new ArrayList<>();
+        loop.execute(() -> {
+            for (int i = 0; i < 4; i++) {
+                int v = i;
+                handles.add(loop.submit(() -> v));
+            }
+        });
+        loop.runUntilIdle();
+        assertThat(handles).extracting(TaskHandle::state).containsExactly(
+                TaskState.REJECTED, TaskState.REJECTED, TaskState.COMPLETED, TaskState.COMPLETED);
+        assertThat(loop.stats().rejected()).isEqualTo(2);
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void aCustomPolicyChoosesTheVictim() {
+        // keeps the queue's head, rejects the newest queued task in favour of the incoming one if it is a Job
+        AdmissionPolicy preferJobs = (incoming, queue) -> incoming instanceof Job ? dropNewest(incoming, queue) : incoming;
+        Loop loop = Loop.builder().runQueue(RunQueues.boundedFifo(2)).admission(preferJobs).build();
+        List<String> log = new ArrayList<>();
+        loop.execute(() -> {
+            loop.execute(() -> log.add("a"));
+            loop.execute(() -> log.add("b"));
+            loop.execute(new Job("job", 0, log));
+        });
+        loop.runUntilIdle();
+        assertThat(log).containsExactly("a", "job");
+        assertThat(loop.stats().rejected()).isEqualTo(1);
+    }
+
+    private static Runnable dropNewest(Runnable incoming, RunQueue queue) {
+        List<Runnable> kept = new ArrayList<>();
+        Runnable r;
+        while ((r = queue.poll()) != null) {
+            kept.add(r);
+        }
+        Runnable victim = kept.remove(kept.size() - 1);
+        kept.forEach(queue::offer);
+        queue.offer(incoming);
+        return victim;
+    }
+
+    @Test
+    void watermarksSignalHighThenLow() {
+        List<String> signals = new ArrayList<>();
+        Loop loop = Loop.builder().watermarks(4, 1).listener(new LoopListener() {
+            @Override
+            public void onWatermark(Watermark mark, int depth) {
+                signals.add(mark + "@" + depth);
+            }
+        }).build();
+        loop.execute(() -> {
+            for (int i = 0; i < 6; i++) {
+                loop.execute(() -> { });
+            }
+            assertThat(loop.isAboveHighWatermark()).isTrue();
+        });
+        loop.runUntilIdle();
+        assertThat(signals).containsExactly("HIGH@4", "LOW@1");
+        assertThat(loop.isAboveHighWatermark()).isFalse();
+        assertThat(loop.stats().peakQueueDepth()).isEqualTo(6);
+    }
+}

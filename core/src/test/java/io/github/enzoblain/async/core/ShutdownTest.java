@@ -1,0 +1,116 @@
+package io.github.enzoblain.async.core;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ShutdownTest {
+
+    private final VirtualClock clock = new VirtualClock();
+
+    @Test
+    void closeFinishesReadyWorkCancelsTimersAndRejectsNewWork() {
+        Loop loop = Loop.builder().clock(clock).build();
+        List<String> log = new ArrayList<>();
+        loop.execute(() -> log.add("ready"));
+        TaskHandle<?> timer = loop.schedule(() -> log.add("timer"), Duration.ofSeconds(1));
+        TaskHandle<Void> periodic = loop.scheduleAtFixedRate(() -> log.add("tick"), Duration.ofSeconds(1),
+                Duration.ofSeconds(1));
+        loop.close();
+        assertThat(loop.isShutdown()).isTrue();
+        assertThat(loop.isTerminated()).isTrue();
+        assertThat(log).containsExactly("ready");
+        assertThat(timer.state()).isEqualTo(TaskState.CANCELLED);
+        assertThat(periodic.state()).isEqualTo(TaskState.CANCELLED);
+        assertThatThrownBy(() -> loop.execute(() -> { })).isInstanceOf(RejectedExecutionException.class)
+                .hasMessageContaining("closed");
+        assertThatThrownBy(() -> loop.submit(() -> 1)).isInstanceOf(RejectedExecutionException.class);
+        assertThatThrownBy(() -> loop.schedule(() -> { }, Duration.ZERO)).isInstanceOf(RejectedExecutionException.class);
+        LoopStats s = loop.stats();
+        assertThat(s.rejected()).isEqualTo(3);
+        assertThat(s.isBalanced()).as(s.toString()).isTrue();
+    }
+
+    @Test
+    void closeCanRunPendingTimersInsteadAndStillStopsPeriodicOnes() {
+        Loop loop = Loop.builder().clock(clock).closeRunsTimers(true).build();
+        List<String> log = new ArrayList<>();
+        loop.schedule(() -> log.add("timer@" + clock.nanoTime()), Duration.ofSeconds(5));
+        TaskHandle<Void> periodic = loop.scheduleAtFixedRate(() -> log.add("tick"), Duration.ofSeconds(1),
+                Duration.ofSeconds(1));
+        loop.runUntilIdle();
+        loop.close();
+        assertThat(log).containsExactly("timer@5000000000");
+        assertThat(periodic.state()).isEqualTo(TaskState.CANCELLED);
+        assertThat(loop.isTerminated()).isTrue();
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void closeFromATaskTerminatesAfterTheTask() {
+        Loop loop = Loop.builder().clock(clock).build();
+        List<String> log = new ArrayList<>();
+        loop.execute(() -> {
+            loop.close();
+            log.add("still running");
+        });
+        loop.execute(() -> log.add("queued before close"));
+        loop.runUntilIdle();
+        assertThat(log).containsExactly("still running", "queued before close");
+        assertThat(loop.isTerminated()).isTrue();
+    }
+
+    @Test
+    void shutdownNowReturnsWhatNeverRan() {
+        Loop loop = Loop.builder().clock(clock).build();
+        Runnable a = () -> { };
+        Runnable b = () -> { };
+        loop.execute(a);
+        TaskHandle<Void> hb = loop.submit(b);
+        TaskHandle<Void> timer = loop.schedule(b, Duration.ofSeconds(1));
+        loop.runOnce(); // takes everything in, runs a
+        List<Runnable> never = loop.shutdownNow();
+        assertThat(never).containsExactly(b, b);
+        assertThat(hb.state()).isEqualTo(TaskState.CANCELLED);
+        assertThat(timer.state()).isEqualTo(TaskState.CANCELLED);
+        assertThat(loop.isTerminated()).isTrue();
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void shutdownNowFromAnotherThreadIsHandedOverByTheDriver() throws Exception {
+        Loop loop = Loop.create();
+        TaskHandle<Void> timer = loop.schedule(() -> { }, Duration.ofHours(1));
+        LoopThread thread = LoopThread.start(loop);
+        timer.toCompletionStage(); // keep a reference
+        List<Runnable> never = loop.shutdownNow();
+        assertThat(never).hasSize(1);
+        assertThat(thread.join(Duration.ofSeconds(10))).isTrue();
+        assertThat(loop.isTerminated()).isTrue();
+        assertThat(timer.state()).isEqualTo(TaskState.CANCELLED);
+    }
+
+    @Test
+    void closeWaitsForSpawnedWorkInFlight() {
+        Loop loop = Loop.builder().clock(clock).build();
+        java.util.concurrent.CompletableFuture<String> external = new java.util.concurrent.CompletableFuture<>();
+        TaskHandle<String> h = loop.spawn(() -> external);
+        loop.runUntilIdle();
+        Thread closer = new Thread(loop::close);
+        // not terminated while the spawned task awaits its stage
+        loop.execute(() -> { }); // still open
+        loop.runUntilIdle();
+        assertThat(loop.isTerminated()).isFalse();
+        external.complete("done");
+        loop.close();
+        assertThat(h.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(loop.isTerminated()).isTrue();
+        assertThat(closer.getState()).isEqualTo(Thread.State.NEW);
+    }
+}

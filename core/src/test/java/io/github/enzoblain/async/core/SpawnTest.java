@@ -1,0 +1,58 @@
+package io.github.enzoblain.async.core;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SpawnTest {
+
+    @Test
+    void aSpawnedTaskCompletesWhenItsStageCompletesAndHopsBackOntoTheLoop() throws Exception {
+        Loop loop = Loop.create();
+        CompletableFuture<String> remote = new CompletableFuture<>();
+        TaskHandle<String> h = loop.spawn(() -> remote);
+        Thread[] continuation = new Thread[1];
+        h.toCompletionStage().thenAccept(v -> continuation[0] = Thread.currentThread());
+        loop.runUntilIdle();
+        assertThat(h.state()).isEqualTo(TaskState.RUNNING);
+        assertThat(loop.stats().running()).isEqualTo(1);
+        Thread completer = new Thread(() -> remote.complete("value"), "completer");
+        completer.start();
+        completer.join();
+        assertThat(h.state()).isEqualTo(TaskState.RUNNING); // not until the loop takes the completion in
+        loop.runUntilIdle();
+        assertThat(h.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(h.future().get(1, TimeUnit.SECONDS)).isEqualTo("value");
+        assertThat(continuation[0]).isSameAs(Thread.currentThread());
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void anAlreadyCompletedStageStillCompletesOnTheLoop() {
+        Loop loop = Loop.create();
+        TaskHandle<Integer> h = loop.spawn(() -> CompletableFuture.completedFuture(7));
+        loop.runUntilIdle();
+        assertThat(h.toCompletionStage().toCompletableFuture().join()).isEqualTo(7);
+    }
+
+    @Test
+    void aFailedStageOrSupplierFailsTheTask() {
+        Loop loop = Loop.create();
+        TaskHandle<Object> stageFailed = loop.spawn(() -> CompletableFuture.failedFuture(new IllegalStateException("s")));
+        TaskHandle<Object> supplierThrew = loop.spawn(() -> {
+            throw new IllegalArgumentException("t");
+        });
+        TaskHandle<Object> nullStage = loop.spawn(() -> null);
+        loop.runUntilIdle();
+        assertThat(stageFailed.state()).isEqualTo(TaskState.FAILED);
+        assertThatThrownBy(() -> stageFailed.future().get()).hasRootCauseMessage("s");
+        assertThat(supplierThrew.state()).isEqualTo(TaskState.FAILED);
+        assertThat(nullStage.state()).isEqualTo(TaskState.FAILED);
+        assertThat(loop.stats().failed()).isEqualTo(3);
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+}

@@ -1,0 +1,207 @@
+package io.github.enzoblain.async.core;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class TimersTest {
+
+    private final VirtualClock clock = new VirtualClock();
+    private final Loop loop = Loop.builder().clock(clock).build();
+    private final List<String> log = new ArrayList<>();
+
+    private Runnable record(String name) {
+        return () -> log.add(name + "@" + clock.nanoTime());
+    }
+
+    @Test
+    void timersFireInDeadlineThenSequenceOrderWithNowEqualToTheDeadline() {
+        loop.schedule(record("c"), 300, TimeUnit.NANOSECONDS);
+        loop.schedule(record("a"), 100, TimeUnit.NANOSECONDS); // all inside one 1 ms tick
+        loop.schedule(record("b1"), 200, TimeUnit.NANOSECONDS);
+        loop.schedule(record("b2"), 200, TimeUnit.NANOSECONDS);
+        loop.schedule(record("late"), Duration.ofSeconds(5));
+        clock.advanceBy(Duration.ofSeconds(10));
+        assertThat(log).containsExactly("a@100", "b1@200", "b2@200", "c@300", "late@5000000000");
+        assertThat(clock.nanoTime()).isEqualTo(10_000_000_000L);
+    }
+
+    @Test
+    void timersArmedByTimersFireInOrderWithinOneAdvance() {
+        loop.schedule(() -> {
+            log.add("first@" + clock.nanoTime());
+            loop.schedule(record("child"), Duration.ofMillis(1));
+        }, Duration.ofMillis(1));
+        loop.schedule(record("other"), Duration.ofMillis(3));
+        clock.advanceBy(Duration.ofMillis(5));
+        assertThat(log).containsExactly("first@1000000", "child@2000000", "other@3000000");
+    }
+
+    @Test
+    void dueTimersRunBeforeQueuedTasks() {
+        loop.schedule(record("timer"), Duration.ZERO);
+        loop.execute(record("queued"));
+        loop.runUntilIdle();
+        assertThat(log).containsExactly("timer@0", "queued@0");
+    }
+
+    @Test
+    void zeroAndNegativeDelaysAreDueNow() {
+        clock.advanceBy(Duration.ofSeconds(1));
+        TaskHandle<Void> zero = loop.schedule(record("zero"), Duration.ZERO);
+        TaskHandle<Void> negative = loop.schedule(record("negative"), Duration.ofSeconds(-5));
+        assertThat(negative.deadline()).isEqualTo(1_000_000_000L);
+        loop.runUntilIdle();
+        assertThat(log).containsExactly("zero@1000000000", "negative@1000000000");
+        assertThat(zero.state()).isEqualTo(TaskState.COMPLETED);
+    }
+
+    @Test
+    void hugeDelaysNeverFireEarlyAndNeverDelayOthers() {
+        TaskHandle<Void> max = loop.schedule(record("max"), Long.MAX_VALUE, TimeUnit.NANOSECONDS);
+        TaskHandle<Void> huge = loop.schedule(record("huge"), Duration.ofDays(365L * 1_000_000)); // toNanos overflows
+        TaskHandle<Void> days = loop.schedule(record("days"), Duration.ofDays(100));
+        loop.schedule(record("soon"), Duration.ofMillis(1));
+        clock.advanceBy(Duration.ofMillis(1));
+        assertThat(log).containsExactly("soon@1000000");
+        clock.advanceBy(Duration.ofDays(100));
+        assertThat(log).containsExactly("soon@1000000", "days@8640000000000000");
+        assertThat(days.state()).isEqualTo(TaskState.COMPLETED);
+        clock.advanceTo(Long.MAX_VALUE - 1);
+        assertThat(max.state()).isEqualTo(TaskState.PENDING);
+        assertThat(huge.state()).isEqualTo(TaskState.PENDING);
+        assertThat(loop.pendingTimers()).isEqualTo(2);
+        assertThat(max.cancel()).isTrue();
+        assertThat(huge.cancel()).isTrue();
+        loop.runUntilIdle();
+        assertThat(loop.pendingTimers()).isZero();
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void fixedRateDoesNotDriftAndRunsMissedTicksBackToBack() {
+        AtomicInteger runs = new AtomicInteger();
+        loop.scheduleAtFixedRate(() -> {
+            log.add("tick@" + clock.nanoTime());
+            if (runs.incrementAndGet() == 2) {
+                clock.set(clock.nanoTime() + 250); // a slow run (the clock moves while it runs)
+            }
+        }, Duration.ofNanos(100), Duration.ofNanos(100));
+        clock.advanceTo(450);
+        assertThat(log).containsExactly("tick@100", "tick@200", "tick@450", "tick@450");
+        clock.advanceTo(500);
+        assertThat(log).endsWith("tick@500");
+    }
+
+    @Test
+    void fixedDelayMeasuresFromTheEndOfEachRun() {
+        loop.scheduleWithFixedDelay(() -> {
+            log.add("tick@" + clock.nanoTime());
+            clock.set(clock.nanoTime() + 10); // each run takes 10 ns
+        }, Duration.ofNanos(100), Duration.ofNanos(100));
+        clock.advanceTo(400);
+        assertThat(log).containsExactly("tick@100", "tick@210", "tick@320");
+    }
+
+    @Test
+    void aFailingPeriodicTaskKeepsItsScheduleByDefault() {
+        List<Throwable> reported = new ArrayList<>();
+        Loop l = Loop.builder().clock(new VirtualClock()).errorHandler(reported::add).build();
+        AtomicInteger runs = new AtomicInteger();
+        TaskHandle<Void> p = l.scheduleAtFixedRate(() -> {
+            if (runs.incrementAndGet() % 2 == 0) {
+                throw new IllegalStateException("odd failure");
+            }
+        }, Duration.ofSeconds(1), Duration.ofSeconds(1));
+        ((VirtualClock) l.clock()).advanceBy(Duration.ofSeconds(10));
+        assertThat(runs).hasValue(10);
+        assertThat(p.state()).isEqualTo(TaskState.PENDING);
+        assertThat(reported).hasSize(5);
+        assertThat(l.stats().failedRuns()).isEqualTo(5);
+        assertThat(l.stats().failed()).isZero();
+        p.cancel();
+        l.runUntilIdle();
+        assertThat(l.stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void aFailingPeriodicTaskStopsWhenThePolicySaysSo() {
+        VirtualClock c = new VirtualClock();
+        Loop l = Loop.builder().clock(c).stopPeriodicOnFailure(true).build();
+        AtomicInteger runs = new AtomicInteger();
+        TaskHandle<Void> p = l.scheduleAtFixedRate(() -> {
+            if (runs.incrementAndGet() == 3) {
+                throw new IllegalStateException("third run fails");
+            }
+        }, Duration.ofSeconds(1), Duration.ofSeconds(1));
+        c.advanceBy(Duration.ofSeconds(10));
+        assertThat(runs).hasValue(3);
+        assertThat(p.state()).isEqualTo(TaskState.FAILED);
+        assertThat(l.pendingTimers()).isZero();
+        assertThat(l.stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void aPeriodicTaskCanCancelItselfWhileRunning() {
+        TaskHandle<?>[] self = new TaskHandle<?>[1];
+        AtomicInteger runs = new AtomicInteger();
+        self[0] = loop.scheduleAtFixedRate(() -> {
+            if (runs.incrementAndGet() == 3) {
+                self[0].cancel();
+            }
+        }, Duration.ofSeconds(1), Duration.ofSeconds(1));
+        clock.advanceBy(Duration.ofSeconds(10));
+        assertThat(runs).hasValue(3);
+        assertThat(self[0].state()).isEqualTo(TaskState.CANCELLED);
+        assertThat(loop.pendingTimers()).isZero();
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void advanceToNextTimerJumpsToTheEarliestDeadline() {
+        loop.schedule(record("b"), Duration.ofMinutes(2));
+        loop.schedule(record("a"), Duration.ofMinutes(1));
+        assertThat(clock.advanceToNextTimer()).isEqualTo(1);
+        assertThat(clock.nanoTime()).isEqualTo(Duration.ofMinutes(1).toNanos());
+        assertThat(clock.advanceToNextTimer()).isEqualTo(1);
+        assertThat(clock.advanceToNextTimer()).isZero();
+        assertThat(log).containsExactly("a@60000000000", "b@120000000000");
+    }
+
+    @Test
+    void aThrowingTimerNeverWedgesVirtualTime() {
+        loop.schedule(() -> {
+            throw new IllegalStateException("boom");
+        }, Duration.ofSeconds(1));
+        loop.schedule(record("after"), Duration.ofSeconds(2));
+        clock.advanceBy(Duration.ofSeconds(3));
+        assertThat(log).containsExactly("after@2000000000");
+        assertThat(clock.nanoTime()).isEqualTo(3_000_000_000L);
+    }
+
+    @Test
+    void hoursOfVirtualTimeRunAtOnce() {
+        AtomicInteger ticks = new AtomicInteger();
+        loop.scheduleAtFixedRate(ticks::incrementAndGet, Duration.ofMillis(100), Duration.ofMillis(100));
+        clock.advanceBy(Duration.ofHours(5));
+        assertThat(ticks).hasValue(5 * 3600 * 10);
+    }
+
+    @Test
+    void aSystemClockLoopFiresTimersOnTime() throws Exception {
+        Loop real = Loop.create();
+        long start = System.nanoTime();
+        TaskHandle<Long> h = real.schedule(System::nanoTime, Duration.ofMillis(20));
+        try (LoopThread ignored = LoopThread.start(real)) {
+            long firedAt = h.future().get(10, TimeUnit.SECONDS);
+            assertThat(firedAt - start).isGreaterThanOrEqualTo(Duration.ofMillis(20).toNanos());
+            assertThat(h.deadline()).isLessThanOrEqualTo(firedAt);
+        }
+    }
+}
