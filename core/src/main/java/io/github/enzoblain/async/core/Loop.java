@@ -124,6 +124,7 @@ public final class Loop implements Executor, AutoCloseable {
     private boolean aboveHigh;
     private volatile boolean aboveHighPublished;
     private int awaiting; // spawned tasks waiting for their stage
+    private int handledLifecycle = OPEN; // the lifecycle state the driver has acted on
     private boolean idle = true;
 
     private Loop(Builder b) {
@@ -827,7 +828,7 @@ public final class Loop implements Executor, AutoCloseable {
         }
         parked = true;
         try {
-            if (inbox.isEmpty() && lifecycle == OPEN && stopRequest == null) {
+            if (inbox.isEmpty() && lifecycle == handledLifecycle && stopRequest == null) {
                 LockSupport.parkNanos(this, nanos);
             }
         } finally {
@@ -1003,13 +1004,41 @@ public final class Loop implements Executor, AutoCloseable {
 
     /** After driving: if closing, finish what the policy says and terminate when nothing is left. */
     private boolean afterDriving() {
-        if (lifecycle == OPEN) {
+        int state = lifecycle;
+        if (state == OPEN) {
             return false;
+        }
+        if (handledLifecycle == OPEN) { // first time the driver sees the close
+            handledLifecycle = state;
+            if (closeRunsTimers) {
+                cancelPeriodicTimers();
+            }
         }
         if (!closeRunsTimers && !wheel.isEmpty()) {
             cancelAllTimers(null);
         }
         return terminateIfDone();
+    }
+
+    /** At close, periodic tasks end at once; one-shot timers are kept, in their (deadline, sequence) order. */
+    private void cancelPeriodicTimers() {
+        List<LoopTask<?>> keep = new ArrayList<>();
+        TimerWheel.Entry e;
+        while ((e = wheel.poll(Long.MAX_VALUE)) != null) {
+            LoopTask<?> t = (LoopTask<?>) e;
+            if (t instanceof PeriodicTask || t.state == LoopTask.CANCELLED) {
+                if (t.transition(LoopTask.PENDING, LoopTask.CANCELLED)) {
+                    t.finish(LoopTask.CANCELLED, null);
+                }
+                collectCancelled(t);
+            } else {
+                keep.add(t);
+            }
+        }
+        for (LoopTask<?> t : keep) { // re-armed in firing order, so equal deadlines keep their order
+            wheel.arm(t, t.timerDeadline());
+        }
+        publish(TIMERS, wheel.size());
     }
 
     private boolean terminateIfDone() {

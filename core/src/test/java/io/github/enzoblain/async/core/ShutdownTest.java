@@ -113,4 +113,17 @@ class ShutdownTest {
         assertThat(loop.isTerminated()).isTrue();
         assertThat(closer.getState()).isEqualTo(Thread.State.NEW);
     }
+
+    @Test
+    void onARealClockCloseRunsTheOneShotTimersAndEndsPeriodicOnesAtOnce() throws Exception {
+        Loop loop = Loop.builder().closeRunsTimers(true).build();
+        TaskHandle<Void> hourly = loop.scheduleAtFixedRate(() -> { }, Duration.ofHours(1), Duration.ofHours(1));
+        TaskHandle<String> soon = loop.schedule(() -> "fired", Duration.ofMillis(20));
+        LoopThread thread = LoopThread.start(loop, IdleStrategy.parking(), r -> new Thread(r, "closing-driver"));
+        thread.close(); // returns once the loop terminated: after `soon`, without waiting an hour
+        assertThat(soon.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(hourly.state()).isEqualTo(TaskState.CANCELLED);
+        assertThat(loop.isTerminated()).isTrue();
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
 }
