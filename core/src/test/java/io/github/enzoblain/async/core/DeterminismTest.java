@@ -13,6 +13,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -290,14 +291,14 @@ class DeterminismTest {
             }
         }
 
-        private void periodic(String name, java.util.function.Supplier<TaskHandle<?>> submission) {
+        private void periodic(String name, Supplier<TaskHandle<?>> submission) {
             TaskHandle<?> h = track(name, submission);
             if (h != null) {
                 periodics.add(h);
             }
         }
 
-        private TaskHandle<?> track(String name, java.util.function.Supplier<TaskHandle<?>> submission) {
+        private TaskHandle<?> track(String name, Supplier<TaskHandle<?>> submission) {
             TaskHandle<?> h;
             try {
                 h = submission.get();

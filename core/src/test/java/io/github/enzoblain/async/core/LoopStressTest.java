@@ -17,6 +17,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -327,7 +328,7 @@ class LoopStressTest {
             tally.plainAccepted++;
         }
 
-        private void track(Tally tally, java.util.function.Supplier<TaskHandle<?>> submission) {
+        private void track(Tally tally, Supplier<TaskHandle<?>> submission) {
             tally.attempts++;
             try {
                 tally.handles.add(submission.get());
