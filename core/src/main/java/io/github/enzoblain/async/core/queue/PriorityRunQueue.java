@@ -27,8 +27,10 @@ final class PriorityRunQueue implements RunQueue {
             return false;
         }
         int c = task instanceof Prioritized ? ((Prioritized) task).priority() : defaultClass;
-        if (c < 0 || c >= classes.length) {
-            c = c < 0 ? 0 : classes.length - 1; // clamp: a bad class must not lose the task
+        if (c < 0) {
+            c = defaultClass; // no class (a task submitted without a priority): like a task that is not Prioritized
+        } else if (c >= classes.length) {
+            c = classes.length - 1; // clamp: a bad class must not lose the task
         }
         classes[c].offer(task);
         nonEmpty |= 1L << c;

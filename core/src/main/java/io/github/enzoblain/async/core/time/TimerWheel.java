@@ -24,7 +24,8 @@ public final class TimerWheel {
      * highest 6-bit digit in which t and cursor differ, in the slot given by t's digit at that level (Linux-style
      * placement relative to the cursor). Hence every wheel entry agrees with the cursor above its level, and its slot
      * starts at or after the cursor. An entry whose tick is below the cursor lives in `due`, a binary min-heap ordered
-     * by (deadline, sequence). Every heap entry is therefore earlier than every wheel entry.
+     * by (deadline, sequence). Every heap entry is therefore earlier than every wheel entry. The cursor is compared
+     * unsigned: with 1 ns ticks, expiring the last tick (2^63 - 1) moves it to 2^63, after which every timer is due.
      *
      * Expiring: among the levels, find the occupied slot with the smallest start tick (ties go to the higher level).
      * A level-0 slot moves its entries into the heap and the cursor steps past it; a higher slot moves the cursor to its
@@ -189,7 +190,7 @@ public final class TimerWheel {
 
     private void place(Entry e) {
         long tick = e.deadline >>> tickShift;
-        if (tick < cursor) {
+        if (Long.compareUnsigned(tick, cursor) < 0) { // unsigned: once the last tick expired, the cursor is 2^63
             pushDue(e);
             return;
         }

@@ -1,0 +1,345 @@
+package io.github.enzoblain.async.core.time;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Holds {@link TimerWheel} against a reference model, a {@link TreeSet} ordered by (deadline, sequence), over long
+ * seeded-random sequences of arm, cancel, poll and time moves.
+ *
+ * <p>Single-threaded, like the wheel. Every run is reproducible from its (seed, tickShift) pair, which every failure
+ * message carries.
+ */
+class TimerWheelModelTest {
+
+    /*
+     * Implementation notes.
+     *
+     * Each operation is checked against the model at once: a poll must return exactly the model's first entry if that
+     * entry is due (deadline <= now) and null otherwise, size() must match after every operation, and nextDeadline() /
+     * nextDeadlineBound() must agree with the model's minimum (bound <= exact == minimum). Deadlines are drawn from a mix
+     * that stresses the wheel's edges: equal deadlines, several deadlines inside one tick, deadline 0, deadlines in the
+     * past, at every level's span, near and at Long.MAX_VALUE. Time moves only forward, in steps below one tick, of a few
+     * ticks, or huge jumps; it reaches Long.MAX_VALUE only in the last part of a run, so that most of a run is spent
+     * with time still moving. Checks use plain conditionals (not fluent assertions) to keep 200k operations per run fast.
+     */
+
+    private static final int OPS_PER_RUN = 200_000;
+    /** The largest ordinary time step: small enough that a run's time keeps moving until its last part. */
+    private static final long HUGE_STEP = Long.MAX_VALUE >>> 11;
+    private static final long[] SEEDS = {0x5EED_0001L, 42L, 0xC0FFEE_BABEL, -7_777_777_777L};
+    private static final int[] TICK_SHIFTS = {0, 10, 20, 30};
+
+    static Stream<Arguments> runs() {
+        List<Arguments> runs = new ArrayList<>();
+        for (int shift : TICK_SHIFTS) {
+            for (long seed : SEEDS) {
+                runs.add(Arguments.of(seed, shift));
+            }
+        }
+        return runs.stream();
+    }
+
+    @ParameterizedTest(name = "seed={0}, tickShift={1}")
+    @MethodSource("runs")
+    void wheelAgreesWithOrderedSetModel(long seed, int tickShift) {
+        new ModelRun(seed, tickShift).run(OPS_PER_RUN);
+    }
+
+    @Test
+    void maxDeadlineOnOneNanosecondTicksDoesNotSwallowLaterTimers() {
+        // Expiring the very last tick (2^63 - 1 with 1 ns ticks) must leave the wheel usable. Preemptive timeout: the
+        // failure this guards against was nextDeadline() spinning forever.
+        assertTimeoutPreemptively(Duration.ofSeconds(5), TimerWheelModelTest::expireLastTickThenArmEarlier);
+    }
+
+    private static void expireLastTickThenArmEarlier() {
+        TimerWheel wheel = new TimerWheel(0);
+        Timer last = new Timer(0);
+        Timer early = new Timer(1);
+        wheel.arm(last, Long.MAX_VALUE);
+        assertEquals(Long.MAX_VALUE, wheel.nextDeadline()); // expires ahead of time, up to the last tick
+        wheel.arm(early, 5);
+        assertEquals(5, wheel.nextDeadline());
+        assertSame(early, wheel.poll(5));
+        assertSame(last, wheel.poll(Long.MAX_VALUE));
+        assertNull(wheel.poll(Long.MAX_VALUE));
+        assertEquals(0, wheel.size());
+    }
+
+    /** A test timer: its id names it in failure messages, its index places it in the armed list. */
+    static final class Timer extends TimerWheel.Entry {
+        final int id;
+        int armedIndex = -1;
+
+        Timer(int id) {
+            this.id = id;
+        }
+
+        @Override
+        public String toString() {
+            return "Timer#" + id + "(" + timerDeadline() + "," + timerSequence() + ")";
+        }
+    }
+
+    /** One reproducible run: the wheel, the model, and the random source. */
+    static final class ModelRun {
+        private static final Comparator<Timer> ORDER =
+                Comparator.comparingLong(Timer::timerDeadline).thenComparingLong(Timer::timerSequence);
+
+        private final long seed;
+        private final int tickShift;
+        private final long tick;
+        private final SplittableRandom random;
+        private final TimerWheel wheel;
+        private final TreeSet<Timer> model = new TreeSet<>(ORDER);
+        private final List<Timer> armed = new ArrayList<>();
+        private final List<Timer> idle = new ArrayList<>();
+        private long now;
+        private long expectedSequence;
+        private int nextId;
+        private int op;
+        private long polled;
+
+        ModelRun(long seed, int tickShift) {
+            this.seed = seed;
+            this.tickShift = tickShift;
+            this.tick = 1L << tickShift;
+            this.random = new SplittableRandom(seed ^ (tickShift * 0x9E3779B97F4A7C15L));
+            this.wheel = new TimerWheel(tickShift);
+        }
+
+        void run(int ops) {
+            try {
+                int timeMovesFreely = ops - ops / 20; // the last 5%: time may reach Long.MAX_VALUE
+                for (op = 0; op < ops; op++) {
+                    int r = random.nextInt(100);
+                    if (r < 45) {
+                        arm();
+                    } else if (r < 60) {
+                        cancel();
+                    } else if (r < 90) {
+                        advance(op >= timeMovesFreely);
+                    } else if (r < 97) {
+                        checkNextDeadline();
+                    } else {
+                        pollSome(random.nextInt(4));
+                    }
+                    if (wheel.size() != model.size()) {
+                        fail("size " + wheel.size() + " != model " + model.size());
+                    }
+                }
+                advanceTo(Long.MAX_VALUE);
+                drain();
+                if (!wheel.isEmpty() || !model.isEmpty()) {
+                    fail("not empty at the end of time: wheel " + wheel.size() + ", model " + model.size());
+                }
+                if (polled == 0) {
+                    fail("no timer ever fired: the run tested nothing");
+                }
+            } catch (AssertionError | RuntimeException e) {
+                throw new AssertionError("seed=" + seed + " tickShift=" + tickShift + " op=" + op + " now=" + now
+                        + ": " + e.getMessage(), e);
+            }
+        }
+
+        private void arm() {
+            Timer t = idle.isEmpty() || random.nextInt(8) == 0
+                    ? new Timer(nextId++)
+                    : idle.remove(idle.size() - 1);
+            long deadline = drawDeadline();
+            wheel.arm(t, deadline);
+            if (t.timerDeadline() != deadline || t.timerSequence() != expectedSequence) {
+                fail("armed " + t + ", expected (" + deadline + "," + expectedSequence + ")");
+            }
+            expectedSequence++;
+            if (!t.isArmed()) {
+                fail("not armed after arm: " + t);
+            }
+            model.add(t);
+            t.armedIndex = armed.size();
+            armed.add(t);
+            if (random.nextInt(50) == 0) { // arming an armed timer is refused and changes nothing
+                try {
+                    wheel.arm(t, deadline);
+                    fail("re-arming an armed timer was accepted: " + t);
+                } catch (IllegalStateException expected) {
+                    // refused, as documented
+                }
+            }
+        }
+
+        private long drawDeadline() {
+            int kind = random.nextInt(100);
+            if (kind < 25) { // near: within a few ticks, often inside the current tick
+                return saturatedAdd(now, random.nextLong(4 * tick));
+            }
+            if (kind < 40 && !armed.isEmpty()) { // equal to an armed timer's deadline
+                return armed.get(random.nextInt(armed.size())).timerDeadline();
+            }
+            if (kind < 50 && !armed.isEmpty()) { // in the same tick as an armed timer
+                long d = armed.get(random.nextInt(armed.size())).timerDeadline();
+                long tickStart = d & -tick;
+                return tickStart + random.nextLong(tick);
+            }
+            if (kind < 75) { // at some level's span: up to 64^level ticks ahead
+                int level = random.nextInt(1, 11);
+                long spanTicks = level * 6 >= 63 - tickShift ? Long.MAX_VALUE >>> tickShift : 1L << (level * 6);
+                return saturatedAdd(now, random.nextLong(Math.max(1, spanTicks)) << tickShift | random.nextLong(tick));
+            }
+            if (kind < 80) { // in the past (already due)
+                return now == 0 ? 0 : random.nextLong(now);
+            }
+            if (kind < 84) {
+                return 0;
+            }
+            if (kind < 88) {
+                return Long.MAX_VALUE;
+            }
+            if (kind < 92) {
+                return Long.MAX_VALUE - random.nextLong(4 * tick);
+            }
+            return saturatedAdd(now, random.nextLong(Long.MAX_VALUE)); // anywhere ahead
+        }
+
+        private void cancel() {
+            if (armed.isEmpty() || random.nextInt(20) == 0) {
+                Timer stranger = idle.isEmpty() ? new Timer(nextId++) : idle.get(random.nextInt(idle.size()));
+                if (wheel.cancel(stranger)) {
+                    fail("cancel of an unarmed timer returned true: " + stranger);
+                }
+                return;
+            }
+            Timer t = armed.get(random.nextInt(armed.size()));
+            if (!wheel.cancel(t)) {
+                fail("cancel of an armed timer returned false: " + t);
+            }
+            if (t.isArmed()) {
+                fail("still armed after cancel: " + t);
+            }
+            if (wheel.cancel(t)) {
+                fail("second cancel returned true: " + t);
+            }
+            if (!model.remove(t)) {
+                fail("model lost " + t);
+            }
+            disarmed(t);
+        }
+
+        private void advance(boolean anyTime) {
+            int kind = random.nextInt(100);
+            long step;
+            if (kind < 40) {
+                step = random.nextLong(tick); // below one tick (0 included)
+            } else if (kind < 75) {
+                step = random.nextLong(8 * tick);
+            } else if (kind < 95) {
+                step = random.nextLong(Math.min(HUGE_STEP, tick << 18));
+            } else if (kind < 99) {
+                step = random.nextLong(Math.min(HUGE_STEP, tick << 30));
+            } else if (!anyTime || random.nextBoolean()) {
+                step = random.nextLong(HUGE_STEP); // a huge jump
+            } else {
+                step = Long.MAX_VALUE; // the end of time
+            }
+            advanceTo(anyTime ? saturatedAdd(now, step) : Math.min(saturatedAdd(now, step), Long.MAX_VALUE / 2));
+            drain();
+        }
+
+        private void advanceTo(long target) {
+            if (target < now) {
+                fail("time went backwards");
+            }
+            now = target;
+        }
+
+        /** Polls everything due at {@code now}, each against the model. */
+        private void drain() {
+            while (pollOne()) {
+                // checked inside
+            }
+        }
+
+        private void pollSome(int n) {
+            for (int i = 0; i < n && pollOne(); i++) {
+                // checked inside
+            }
+        }
+
+        /** @return whether a timer was polled */
+        private boolean pollOne() {
+            Timer expected = model.isEmpty() || model.first().timerDeadline() > now ? null : model.first();
+            TimerWheel.Entry got = wheel.poll(now);
+            if (got != expected) {
+                fail("poll(" + now + ") returned " + got + ", model expects " + expected
+                        + (model.isEmpty() ? "" : " (model first " + model.first() + ")"));
+            }
+            if (got == null) {
+                return false;
+            }
+            if (got.timerDeadline() > now) {
+                fail("fired early: " + got);
+            }
+            if (got.isArmed()) {
+                fail("still armed after poll: " + got);
+            }
+            model.pollFirst();
+            disarmed(expected);
+            polled++;
+            return true;
+        }
+
+        private void checkNextDeadline() {
+            long bound = wheel.nextDeadlineBound();
+            long modelMin = model.isEmpty() ? Long.MAX_VALUE : model.first().timerDeadline();
+            if (bound > modelMin) {
+                fail("nextDeadlineBound " + bound + " > earliest deadline " + modelMin);
+            }
+            if (model.isEmpty() && bound != Long.MAX_VALUE) {
+                fail("nextDeadlineBound of an empty wheel is " + bound);
+            }
+            if (random.nextInt(3) == 0) { // exact: may expire ahead of time, which must change nothing observable
+                long exact = wheel.nextDeadline();
+                if (exact != modelMin) {
+                    fail("nextDeadline " + exact + " != model " + modelMin);
+                }
+                long boundAfter = wheel.nextDeadlineBound();
+                if (boundAfter > exact) {
+                    fail("nextDeadlineBound " + boundAfter + " > nextDeadline " + exact);
+                }
+            }
+        }
+
+        private void disarmed(Timer t) {
+            int i = t.armedIndex;
+            Timer last = armed.remove(armed.size() - 1);
+            if (last != t) {
+                armed.set(i, last);
+                last.armedIndex = i;
+            }
+            t.armedIndex = -1;
+            idle.add(t);
+        }
+
+        private static long saturatedAdd(long a, long b) {
+            long r = a + b;
+            return r < 0 ? Long.MAX_VALUE : r; // both operands are non-negative here
+        }
+    }
+}
