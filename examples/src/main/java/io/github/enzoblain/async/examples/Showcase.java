@@ -1,0 +1,16 @@
+package io.github.enzoblain.async.examples;
+
+/**
+ * The showcase: runs the three uses one after the other and prints a short summary of each.
+ * {@code ./mvnw -B -q -pl examples -am compile exec:java}. Single-threaded apart from what each example says.
+ */
+public final class Showcase {
+
+    private Showcase() {
+    }
+
+    public static void main(String[] args) {
+        System.out.println("== 3. Cancellable delayed workflows (DelayedWorkflows)");
+        System.out.println(DelayedWorkflows.run(DelayedWorkflows.Params.defaults()).summary());
+    }
+}
