@@ -1,0 +1,133 @@
+package io.github.enzoblain.async.reactive;
+
+import io.github.enzoblain.async.core.Labelled;
+import io.github.enzoblain.async.core.TaskHandle;
+import reactor.core.Disposable;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * One task given to a {@link LoopScheduler} or one of its workers: the {@link Runnable} the loop runs, the
+ * {@link Disposable} the caller gets back, and the node of its lane's intrusive list, all in one object.
+ *
+ * <p><b>Concurrency.</b> {@code state} (LIVE, DONE, CANCELLED) moves once, by CAS, from any thread; {@code handle} is
+ * published with a volatile write. {@code prev}, {@code next} and {@code linked} are guarded by the lane's monitor.
+ */
+final class ScheduledTask implements Runnable, Disposable, Labelled {
+
+    /*
+     * Implementation notes.
+     *
+     * - The handle is set after loop.submit/schedule returns, so a cancel can come before it: cancel() writes state then
+     *   reads handle, setHandle() writes handle then reads state (both volatile), so one of them cancels the loop task.
+     *   run() re-checks the state, so a task cancelled before its handle was known never runs its body.
+     * - A one-shot task leaves its lane when it ends (finally); a periodic task stays until cancelled.
+     * - Errors: a one-shot task reports through Reactor (ReactorErrors) and rethrows, so the loop counts it FAILED and
+     *   LoopListener.onFailure sees it (the loop's errorHandler does not: tracked failures go to listeners only). A
+     *   periodic task reports and swallows, so it keeps ticking whatever the loop's stopPeriodicOnFailure policy is, as
+     *   Reactor's periodic tasks do, and is not reported twice by the loop's errorHandler.
+     */
+
+    static final int LIVE = 0, DONE = 1, CANCELLED = 2;
+
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(ScheduledTask.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final TaskLane lane;
+    final Runnable task;
+    final boolean periodic;
+    private volatile int state;
+    private volatile TaskHandle<?> handle;
+
+    // guarded by lane
+    ScheduledTask prev;
+    ScheduledTask next;
+    boolean linked;
+
+    ScheduledTask(TaskLane lane, Runnable task, boolean periodic) {
+        this.lane = lane;
+        this.task = task;
+        this.periodic = periodic;
+    }
+
+    void setHandle(TaskHandle<?> h) {
+        handle = h;
+        if (state == CANCELLED) {
+            h.cancel();
+        }
+    }
+
+    @Override
+    public void run() {
+        if (state != LIVE) {
+            return; // cancelled before the loop task's handle was known
+        }
+        if (periodic) {
+            try {
+                task.run();
+            } catch (Throwable e) {
+                ReactorErrors.report(e); // keeps ticking, as in Reactor
+            }
+            return;
+        }
+        try {
+            task.run();
+        } catch (Throwable e) {
+            ReactorErrors.report(e);
+            throw ScheduledTask.<RuntimeException>sneaky(e); // the loop counts the failure
+        } finally {
+            STATE.compareAndSet(this, LIVE, DONE);
+            lane.remove(this);
+        }
+    }
+
+    /** LIVE -> CANCELLED and cancels the loop task (O(1)). @return whether this call cancelled */
+    boolean cancel() {
+        if (!STATE.compareAndSet(this, LIVE, CANCELLED)) {
+            return false;
+        }
+        TaskHandle<?> h = handle;
+        if (h != null) {
+            h.cancel();
+        }
+        return true;
+    }
+
+    /** Reactor contract: idempotent, any thread; the task will not start if it has not yet. */
+    @Override
+    public void dispose() {
+        if (cancel()) {
+            lane.remove(this);
+        }
+    }
+
+    /** @return true once the task has ended or been cancelled */
+    @Override
+    public boolean isDisposed() {
+        return state != LIVE;
+    }
+
+    @Override
+    public String label() {
+        return lane.label;
+    }
+
+    @Override
+    public String toString() {
+        return "ScheduledTask[" + lane.label + ", " + (state == LIVE ? "live" : state == DONE ? "done" : "cancelled")
+                + "]";
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> E sneaky(Throwable e) throws E {
+        throw (E) e;
+    }
+}

@@ -1,0 +1,416 @@
+package io.github.enzoblain.async.reactive;
+
+import io.github.enzoblain.async.core.Loop;
+import io.github.enzoblain.async.core.LoopListener;
+import io.github.enzoblain.async.core.LoopStats;
+import io.github.enzoblain.async.core.TaskHandle;
+import io.github.enzoblain.async.core.VirtualClock;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import reactor.blockhound.integration.BlockHoundIntegration;
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.NonBlocking;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The Scheduler contract: hooks, input checks, lifecycle, workers, errors, the non-blocking thread. */
+class LoopSchedulerContractTest {
+
+    private final VirtualClock clock = new VirtualClock();
+    private final Loop loop = Loop.builder().name("contract").clock(clock).build();
+    private final LoopScheduler scheduler = LoopScheduler.create(loop);
+
+    @AfterEach
+    void resetHooks() {
+        Schedulers.resetOnScheduleHook("contract-test");
+        Schedulers.resetOnHandleError("contract-test");
+    }
+
+    private static final Runnable NOOP = () -> { };
+
+    /** The six entry points: scheduler and worker, each immediate, delayed and periodic. */
+    private static List<Consumer<Runnable>> entryPoints(Scheduler s, Scheduler.Worker w) {
+        return List.of(
+                r -> s.schedule(r),
+                r -> s.schedule(r, 1, TimeUnit.SECONDS),
+                r -> s.schedulePeriodically(r, 1, 1, TimeUnit.SECONDS),
+                r -> w.schedule(r),
+                r -> w.schedule(r, 1, TimeUnit.SECONDS),
+                r -> w.schedulePeriodically(r, 1, 1, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void everyEntryPointAppliesOnScheduleOnceOnTheCallersThread() throws Exception {
+        List<Thread> hookThreads = new CopyOnWriteArrayList<>();
+        AtomicInteger wrappedRuns = new AtomicInteger();
+        Schedulers.onScheduleHook("contract-test", r -> {
+            hookThreads.add(Thread.currentThread());
+            return () -> {
+                wrappedRuns.incrementAndGet();
+                r.run();
+            };
+        });
+        Scheduler.Worker worker = scheduler.createWorker();
+        Thread caller = new Thread(() -> entryPoints(scheduler, worker).forEach(e -> e.accept(NOOP)), "caller");
+        caller.start();
+        caller.join();
+
+        assertThat(hookThreads).hasSize(6).containsOnly(caller);
+        clock.advanceBy(Duration.ofSeconds(3)); // immediate: 2 runs; delayed: 2; periodic: 2 x 3 ticks
+        assertThat(wrappedRuns).hasValue(2 + 2 + 6);
+        assertThat(hookThreads).hasSize(6); // not re-applied per tick
+    }
+
+    @Test
+    void nullTaskOrUnitIsRefusedAtTheCall() {
+        Scheduler.Worker worker = scheduler.createWorker();
+        for (Consumer<Runnable> entry : entryPoints(scheduler, worker)) {
+            assertThatThrownBy(() -> entry.accept(null)).isInstanceOf(NullPointerException.class);
+        }
+        assertThatThrownBy(() -> scheduler.schedule(NOOP, 1, null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> worker.schedulePeriodically(NOOP, 1, 1, null))
+                .isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> scheduler.schedulePeriodically(NOOP, 0, 0, TimeUnit.SECONDS))
+                .isInstanceOf(IllegalArgumentException.class);
+        loop.runUntilIdle();
+        assertThat(loop.stats().submitted()).isZero();
+    }
+
+    @Test
+    void afterDisposeEveryEntryPointIsRejectedAsInReactorAndInitFails() {
+        Scheduler.Worker before = scheduler.createWorker();
+        scheduler.dispose();
+        scheduler.dispose(); // idempotent
+        assertThat(scheduler.isDisposed()).isTrue();
+        assertThat(before.isDisposed()).isTrue();
+        Scheduler.Worker after = scheduler.createWorker();
+        assertThat(after.isDisposed()).isTrue();
+        String reactorMessage = reactor.core.Exceptions.failWithRejected().getMessage();
+        for (Scheduler.Worker w : List.of(before, after)) {
+            for (Consumer<Runnable> entry : entryPoints(scheduler, w)) {
+                assertThatThrownBy(() -> entry.accept(NOOP))
+                        .isInstanceOf(RejectedExecutionException.class)
+                        .hasMessage(reactorMessage);
+            }
+        }
+        assertThatThrownBy(scheduler::init).isInstanceOf(IllegalStateException.class);
+        assertThat(loop.isShutdown()).isFalse(); // a wrapped loop stays open
+    }
+
+    @Test
+    void initIsIdempotentWhileOpen() {
+        scheduler.init();
+        scheduler.init();
+        assertThat(scheduler.isDisposed()).isFalse();
+    }
+
+    @Test
+    void disposeCancelsPendingTasksAndUnlinksTimers() {
+        AtomicInteger ran = new AtomicInteger();
+        Scheduler.Worker worker = scheduler.createWorker();
+        scheduler.schedule(ran::incrementAndGet, 1, TimeUnit.SECONDS);
+        scheduler.schedulePeriodically(ran::incrementAndGet, 1, 1, TimeUnit.SECONDS);
+        worker.schedule(ran::incrementAndGet, 1, TimeUnit.SECONDS);
+        worker.schedule(ran::incrementAndGet);
+        loop.runUntilIdle();
+        assertThat(ran).hasValue(1);
+        assertThat(loop.pendingTimers()).isEqualTo(3);
+
+        scheduler.dispose();
+        loop.runUntilIdle();
+        assertThat(loop.pendingTimers()).isZero();
+        clock.advanceBy(Duration.ofSeconds(5));
+        assertThat(ran).hasValue(1);
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void disposeGracefullyLetsAcceptedOneShotsRunAndCancelsPeriodicTasks() {
+        List<String> ran = new ArrayList<>();
+        Scheduler.Worker worker = scheduler.createWorker();
+        scheduler.schedulePeriodically(() -> ran.add("tick"), 1, 1, TimeUnit.SECONDS);
+        worker.schedule(() -> ran.add("delayed"), 2, TimeUnit.SECONDS);
+        AtomicReference<Boolean> done = new AtomicReference<>(false);
+        scheduler.disposeGracefully().subscribe(null, null, () -> done.set(true));
+        assertThat(scheduler.isDisposed()).isTrue();
+        assertThatThrownBy(() -> worker.schedule(NOOP)).isInstanceOf(RejectedExecutionException.class);
+        assertThat(done.get()).isFalse();
+
+        clock.advanceBy(Duration.ofSeconds(1));
+        assertThat(done.get()).isFalse();
+        clock.advanceBy(Duration.ofSeconds(1));
+        assertThat(ran).containsExactly("delayed");
+        assertThat(done.get()).isTrue();
+        assertThat(loop.pendingTimers()).isZero();
+    }
+
+    @Test
+    void workerTasksRunInFifoOrder() {
+        Scheduler.Worker worker = scheduler.createWorker();
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            int n = i;
+            if (i % 3 == 0) {
+                worker.schedule(() -> order.add(n));
+            } else {
+                worker.schedule(() -> order.add(n), 0, TimeUnit.MILLISECONDS); // timers, same deadline: by sequence
+            }
+        }
+        loop.runUntilIdle();
+        assertThat(order).hasSize(1000);
+        List<Integer> immediate = order.stream().filter(n -> n % 3 == 0).toList();
+        List<Integer> timed = order.stream().filter(n -> n % 3 != 0).toList();
+        assertThat(immediate).isSorted();
+        assertThat(timed).isSorted();
+    }
+
+    @Test
+    void workerTasksNeverOverlapUnderConcurrentProducers() throws Exception {
+        LoopScheduler threaded = LoopScheduler.newLoopThread("no-overlap");
+        try {
+            Scheduler.Worker a = threaded.createWorker();
+            Scheduler.Worker b = threaded.createWorker();
+            AtomicInteger active = new AtomicInteger();
+            AtomicInteger maxActive = new AtomicInteger();
+            int perProducer = 2000;
+            CountDownLatch done = new CountDownLatch(4 * perProducer);
+            List<List<Integer>> seenByProducer = new ArrayList<>();
+            List<Thread> producers = new ArrayList<>();
+            for (int p = 0; p < 4; p++) {
+                Scheduler.Worker w = p % 2 == 0 ? a : b;
+                List<Integer> seen = new ArrayList<>(); // written on the loop thread only
+                seenByProducer.add(seen);
+                producers.add(new Thread(() -> {
+                    for (int i = 0; i < perProducer; i++) {
+                        int n = i;
+                        w.schedule(() -> {
+                            maxActive.accumulateAndGet(active.incrementAndGet(), Math::max);
+                            seen.add(n);
+                            active.decrementAndGet();
+                            done.countDown();
+                        });
+                    }
+                }));
+            }
+            producers.forEach(Thread::start);
+            for (Thread t : producers) {
+                t.join();
+            }
+            assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(maxActive).hasValue(1);
+            CountDownLatch read = new CountDownLatch(1); // read the lists on the loop thread: happens-before
+            List<List<Integer>> copies = new ArrayList<>();
+            threaded.schedule(() -> {
+                seenByProducer.forEach(l -> copies.add(new ArrayList<>(l)));
+                read.countDown();
+            });
+            assertThat(read.await(10, TimeUnit.SECONDS)).isTrue();
+            for (List<Integer> seen : copies) {
+                assertThat(seen).hasSize(perProducer).isSorted(); // FIFO per producer
+            }
+        } finally {
+            threaded.dispose();
+        }
+    }
+
+    @Test
+    void disposingAWorkerCancelsOnlyItsTasks() {
+        Scheduler.Worker a = scheduler.createWorker();
+        Scheduler.Worker b = scheduler.createWorker();
+        List<String> ran = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            a.schedule(() -> ran.add("a"), 1, TimeUnit.SECONDS);
+            b.schedule(() -> ran.add("b"), 1, TimeUnit.SECONDS);
+        }
+        a.schedulePeriodically(() -> ran.add("a-tick"), 1, 1, TimeUnit.SECONDS);
+        a.schedule(() -> ran.add("a-now"));
+        loop.runUntilIdle();
+        assertThat(loop.pendingTimers()).isEqualTo(21);
+        ran.clear();
+        a.schedule(() -> ran.add("a-queued"));
+
+        a.dispose();
+        assertThat(a.isDisposed()).isTrue();
+        assertThat(b.isDisposed()).isFalse();
+        loop.runUntilIdle(); // a cross-thread cancel is applied at the loop's next step
+        assertThat(loop.pendingTimers()).isEqualTo(10);
+        clock.advanceBy(Duration.ofSeconds(2));
+        assertThat(ran).hasSize(10).containsOnly("b");
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void cancellingOneOf100kPendingWorkerTimersIsConstantTime() {
+        Scheduler.Worker worker = scheduler.createWorker();
+        int n = 100_000;
+        Disposable[] tasks = new Disposable[n];
+        // on the loop's thread, as operators do: straight into the wheel, no inbox in between
+        scheduler.schedule(() -> {
+            for (int i = 0; i < n; i++) {
+                tasks[i] = worker.schedule(NOOP, 1 + i, TimeUnit.MILLISECONDS);
+            }
+        });
+        loop.runUntilIdle();
+        assertThat(loop.pendingTimers()).isEqualTo(n);
+
+        tasks[n / 2].dispose(); // from the test thread: unlinked at the loop's next step
+        loop.runUntilIdle();
+        assertThat(loop.pendingTimers()).isEqualTo(n - 1);
+        assertThat(tasks[n / 2].isDisposed()).isTrue();
+
+        // a list scan per cancel would make this quadratic (about 5 * 10^9 steps); O(1) cancels take milliseconds
+        long[] elapsed = new long[1];
+        scheduler.schedule(() -> {
+            long start = System.nanoTime();
+            for (int i = 0; i < n; i += 2) {
+                tasks[i].dispose(); // front to back, every other one
+            }
+            for (int i = n - 1; i > 0; i -= 2) {
+                tasks[i].dispose(); // back to front
+            }
+            elapsed[0] = System.nanoTime() - start;
+        });
+        loop.runUntilIdle();
+        assertThat(loop.pendingTimers()).isZero();
+        assertThat(Duration.ofNanos(elapsed[0])).isLessThan(Duration.ofSeconds(5));
+        assertThat(loop.stats().cancelled()).isEqualTo(n);
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void aThrowingTaskIsReportedAndTheSchedulerKeepsWorking() {
+        List<Throwable> reported = new CopyOnWriteArrayList<>();
+        Schedulers.onHandleError("contract-test", (t, e) -> reported.add(e));
+        List<Throwable> failures = new ArrayList<>();
+        Loop hooked = Loop.builder().clock(new VirtualClock()).listener(new LoopListener() {
+            @Override
+            public void onFailure(TaskHandle<?> task, Throwable error) {
+                failures.add(error);
+            }
+        }).build();
+        LoopScheduler s = LoopScheduler.create(hooked);
+        Thread.UncaughtExceptionHandler previous = Thread.currentThread().getUncaughtExceptionHandler();
+        Thread.currentThread().setUncaughtExceptionHandler((t, e) -> { }); // Reactor reports here first: keep quiet
+        try {
+            IllegalStateException boom = new IllegalStateException("boom");
+            AtomicInteger after = new AtomicInteger();
+            s.schedule(() -> {
+                throw boom;
+            });
+            s.createWorker().schedule(() -> {
+                throw boom;
+            });
+            s.schedule(after::incrementAndGet);
+            hooked.runUntilIdle();
+            assertThat(reported).containsExactly(boom, boom);
+            assertThat(failures).containsExactly(boom, boom);
+            assertThat(after).hasValue(1);
+            LoopStats stats = hooked.stats();
+            assertThat(stats.failed()).isEqualTo(2);
+            assertThat(stats.completed()).isEqualTo(1);
+        } finally {
+            Thread.currentThread().setUncaughtExceptionHandler(previous);
+        }
+    }
+
+    @Test
+    void aThrowingPeriodicTaskKeepsTicking() {
+        List<Throwable> reported = new CopyOnWriteArrayList<>();
+        Schedulers.onHandleError("contract-test", (t, e) -> reported.add(e));
+        // even on a loop that would end a failing periodic task, the scheduler's periodic task keeps ticking
+        VirtualClock c = new VirtualClock();
+        Loop strict = Loop.builder().clock(c).stopPeriodicOnFailure(true).build();
+        LoopScheduler s = LoopScheduler.create(strict);
+        Thread.UncaughtExceptionHandler previous = Thread.currentThread().getUncaughtExceptionHandler();
+        Thread.currentThread().setUncaughtExceptionHandler((t, e) -> { });
+        try {
+            AtomicInteger ticks = new AtomicInteger();
+            s.schedulePeriodically(() -> {
+                if (ticks.incrementAndGet() % 2 == 1) {
+                    throw new IllegalStateException("odd tick");
+                }
+            }, 1, 1, TimeUnit.SECONDS);
+            c.advanceBy(Duration.ofSeconds(10));
+            assertThat(ticks).hasValue(10);
+            assertThat(reported).hasSize(5);
+            assertThat(strict.pendingTimers()).isEqualTo(1);
+        } finally {
+            Thread.currentThread().setUncaughtExceptionHandler(previous);
+        }
+    }
+
+    @Test
+    void nowReadsTheLoopsClock() {
+        assertThat(scheduler.now(TimeUnit.NANOSECONDS)).isZero();
+        clock.advanceBy(Duration.ofMillis(1500));
+        assertThat(scheduler.now(TimeUnit.MILLISECONDS)).isEqualTo(1500);
+        assertThat(scheduler.now(TimeUnit.SECONDS)).isEqualTo(1);
+    }
+
+    @Test
+    void workerTasksAreLabelledForTraces() {
+        List<String> labels = new ArrayList<>();
+        Loop hooked = Loop.builder().listener(new LoopListener() {
+            @Override
+            public void onStart(TaskHandle<?> task) {
+                labels.add(task.label());
+            }
+        }).build();
+        LoopScheduler s = LoopScheduler.create(hooked);
+        Scheduler.Worker w1 = s.createWorker();
+        Scheduler.Worker w2 = s.createWorker();
+        w1.schedule(NOOP);
+        w2.schedule(NOOP);
+        s.schedule(NOOP);
+        hooked.runUntilIdle();
+        assertThat(labels).containsExactly("worker-1", "worker-2", "direct");
+    }
+
+    @Test
+    void theLoopThreadIsNonBlockingSoBlockFailsFast() throws Exception {
+        LoopScheduler threaded = LoopScheduler.newLoopThread("non-blocking");
+        try {
+            AtomicReference<Thread> thread = new AtomicReference<>();
+            Throwable error = Mono.fromCallable(() -> {
+                        thread.set(Thread.currentThread());
+                        return Mono.just(1).hide().block(); // hide(): no scalar shortcut
+                    })
+                    .subscribeOn(threaded)
+                    .flatMap(x -> Mono.<Throwable>empty())
+                    .onErrorResume(e -> Mono.just(e))
+                    .block(Duration.ofSeconds(10));
+            assertThat(thread.get()).isInstanceOf(NonBlocking.class).isInstanceOf(NonBlockingLoopThread.class);
+            assertThat(Schedulers.isNonBlockingThread(thread.get())).isTrue();
+            assertThat(error).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("block()/blockFirst()/blockLast() are blocking");
+        } finally {
+            threaded.dispose();
+        }
+        assertThat(threaded.loop().isTerminated()).isTrue(); // the owned loop is closed with the scheduler
+    }
+
+    @Test
+    void blockHoundIntegrationIsRegistered() {
+        // Installing BlockHound needs its agent attached to the JVM; that is left out of this module's tests. The
+        // integration is checked to be discoverable, which is how BlockHound finds it.
+        List<Class<?>> found = new ArrayList<>();
+        ServiceLoader.load(BlockHoundIntegration.class).forEach(i -> found.add(i.getClass()));
+        assertThat(found).contains(LoopBlockHoundIntegration.class);
+    }
+}
