@@ -1,0 +1,215 @@
+package io.github.enzoblain.async.core.trace;
+
+import io.github.enzoblain.async.core.LoopListener;
+import io.github.enzoblain.async.core.TaskHandle;
+import io.github.enzoblain.async.core.Watermark;
+import io.github.enzoblain.async.core.time.Clock;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Objects;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * A listener that counts a loop's events and measures its tasks' queue wait and run time, without allocating.
+ *
+ * <p>Install it at build time and give it the loop's clock:
+ * <pre>{@code
+ * Clock clock = Clock.system();
+ * LoopMetrics metrics = new LoopMetrics(clock);
+ * Loop loop = Loop.builder().clock(clock).listener(metrics).build();
+ * }</pre>
+ *
+ * <p><b>Concurrency.</b> The loop's driver writes (listener callbacks run on it only); any thread may read. Counters and
+ * histograms are published with opaque stores: a reader on another thread sees recent values, each one whole, but not
+ * an atomic snapshot of all of them. On the driver thread, or on any thread once driving has stopped and that stop
+ * happens-before the read (a joined {@code LoopThread}, {@code Loop.close()}), every read is exact. One instance serves
+ * one loop.
+ *
+ * <p><b>What is measured.</b> <i>Queue wait</i>: from submission (for a timer: from its deadline) to the start of a run.
+ * <i>Run time</i>: from the start of a run to its success or failure, read on the loop's clock; for a spawned task it
+ * includes the wait for its stage. A periodic task contributes one queue wait and one run time per run.
+ */
+public final class LoopMetrics implements LoopListener {
+
+    /*
+     * Implementation notes.
+     *
+     * - One long[] of counters, single writer, opaque stores and loads (the same scheme as the loop's own counters).
+     * - Submissions are split the way Reactor's TimedScheduler splits them: direct, delayed, periodic (initial). A
+     *   periodic iteration is a periodic timer firing after the task has already run once: in onTimerFired the handle
+     *   still holds the previous run's start time (the loop sets it after this callback).
+     * - The clock is read twice per run (start and end): the loop reads it too, but hands only the start to listeners.
+     */
+
+    private static final VarHandle COUNTER = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final int DIRECT = 0, DELAYED = 1, PERIODIC = 2, ITERATIONS = 3, STARTED = 4, SUCCEEDED = 5,
+            FAILED = 6, CANCELLED = 7, REJECTED = 8, TIMERS = 9, HIGH = 10, LOW = 11, IDLE = 12, COUNTERS = 13;
+
+    private final Clock clock;
+    private final long[] counters = new long[COUNTERS];
+    private final LatencyHistogram queueWait = new LatencyHistogram();
+    private final LatencyHistogram runTime = new LatencyHistogram();
+
+    /** @param clock the clock of the loop this listener will be installed on */
+    public LoopMetrics(Clock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    // ------------------------------------------------------------------------------------------- listener
+
+    @Override
+    public void onSubmit(TaskHandle<?> task) {
+        inc(task.isPeriodic() ? PERIODIC : task.deadline() != -1 ? DELAYED : DIRECT);
+    }
+
+    @Override
+    public void onStart(TaskHandle<?> task) {
+        inc(STARTED);
+        long deadline = task.deadline();
+        long start = task.startedAt();
+        queueWait.record(start - (deadline != -1 ? deadline : task.submittedAt()));
+    }
+
+    @Override
+    public void onSuccess(TaskHandle<?> task) {
+        inc(SUCCEEDED);
+        runTime.record(clock.nanoTime() - task.startedAt());
+    }
+
+    @Override
+    public void onFailure(TaskHandle<?> task, Throwable error) {
+        inc(FAILED);
+        runTime.record(clock.nanoTime() - task.startedAt());
+    }
+
+    @Override
+    public void onCancel(TaskHandle<?> task) {
+        inc(CANCELLED);
+    }
+
+    @Override
+    public void onReject(TaskHandle<?> task, RejectedExecutionException reason) {
+        inc(REJECTED);
+    }
+
+    @Override
+    public void onTimerFired(TaskHandle<?> task) {
+        inc(TIMERS);
+        if (task.isPeriodic() && task.startedAt() != -1) {
+            inc(ITERATIONS);
+        }
+    }
+
+    @Override
+    public void onIdle() {
+        inc(IDLE);
+    }
+
+    @Override
+    public void onWatermark(Watermark mark, int queueDepth) {
+        inc(mark == Watermark.HIGH ? HIGH : LOW);
+    }
+
+    // -------------------------------------------------------------------------------------------- readings
+
+    /** @return tasks accepted by the loop (all kinds; rejected at the call from another thread: not seen) */
+    public long submitted() {
+        return read(DIRECT) + read(DELAYED) + read(PERIODIC);
+    }
+
+    /** @return tasks submitted to run now ({@code execute}, {@code submit}, {@code spawn}) */
+    public long submittedDirect() {
+        return read(DIRECT);
+    }
+
+    /** @return one-shot tasks submitted with a delay */
+    public long submittedDelayed() {
+        return read(DELAYED);
+    }
+
+    /** @return periodic tasks submitted (counted once each) */
+    public long submittedPeriodic() {
+        return read(PERIODIC);
+    }
+
+    /** @return periodic timers that fired again after the task's first run */
+    public long periodicIterations() {
+        return read(ITERATIONS);
+    }
+
+    /** @return runs started */
+    public long started() {
+        return read(STARTED);
+    }
+
+    /** @return runs that ended normally */
+    public long succeeded() {
+        return read(SUCCEEDED);
+    }
+
+    /** @return runs that threw (or spawned stages that failed) */
+    public long failed() {
+        return read(FAILED);
+    }
+
+    /** @return runs that ended, either way */
+    public long completedRuns() {
+        return read(SUCCEEDED) + read(FAILED);
+    }
+
+    /** @return cancelled tasks taken out of the loop */
+    public long cancelled() {
+        return read(CANCELLED);
+    }
+
+    /** @return tasks rejected on the loop (a full run queue, a closed loop) */
+    public long rejected() {
+        return read(REJECTED);
+    }
+
+    /** @return timers that fell due */
+    public long timersFired() {
+        return read(TIMERS);
+    }
+
+    /** @return crossings of the high watermark */
+    public long highWatermarkCrossings() {
+        return read(HIGH);
+    }
+
+    /** @return crossings back to the low watermark */
+    public long lowWatermarkCrossings() {
+        return read(LOW);
+    }
+
+    /** @return times the loop ran out of work after running some */
+    public long idleTransitions() {
+        return read(IDLE);
+    }
+
+    /** @return the distribution of queue waits (submission or deadline to start) */
+    public LatencyHistogram queueWait() {
+        return queueWait;
+    }
+
+    /** @return the distribution of run times (start to end) */
+    public LatencyHistogram runTime() {
+        return runTime;
+    }
+
+    private void inc(int counter) {
+        COUNTER.setOpaque(counters, counter, counters[counter] + 1);
+    }
+
+    private long read(int counter) {
+        return (long) COUNTER.getOpaque(counters, counter);
+    }
+
+    @Override
+    public String toString() {
+        return "LoopMetrics[submitted=" + submitted() + ", started=" + started() + ", succeeded=" + succeeded()
+                + ", failed=" + failed() + ", cancelled=" + cancelled() + ", rejected=" + rejected()
+                + ", queueWait=" + queueWait + ", runTime=" + runTime + "]";
+    }
+}

@@ -1,0 +1,120 @@
+package io.github.enzoblain.async.core.trace;
+
+import io.github.enzoblain.async.core.Loop;
+import io.github.enzoblain.async.core.TaskHandle;
+import io.github.enzoblain.async.core.queue.RunQueues;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
+
+import static io.github.enzoblain.async.core.trace.LatencyHistogramTest.assertWithinBucket;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class LoopMetricsTest {
+
+    private static final long MS = 1_000_000;
+
+    @Test
+    void runTimesAndQueueWaitsOfKnownDurations() {
+        ManualClock clock = new ManualClock();
+        LoopMetrics metrics = new LoopMetrics(clock);
+        Loop loop = Loop.builder().clock(clock).listener(metrics).build();
+        for (int i = 1; i <= 10; i++) {
+            long runs = i * MS;
+            loop.execute(() -> clock.advance(runs)); // task i runs i ms, all submitted at 0
+        }
+        assertThat(loop.runUntilIdle()).isEqualTo(10);
+
+        assertThat(metrics.submitted()).isEqualTo(10);
+        assertThat(metrics.submittedDirect()).isEqualTo(10);
+        assertThat(metrics.started()).isEqualTo(10);
+        assertThat(metrics.succeeded()).isEqualTo(10);
+        assertThat(metrics.completedRuns()).isEqualTo(10);
+        assertThat(metrics.failed()).isZero();
+        assertThat(metrics.idleTransitions()).isEqualTo(1);
+
+        LatencyHistogram run = metrics.runTime();
+        assertThat(run.count()).isEqualTo(10);
+        assertThat(run.totalNanos()).isEqualTo(55 * MS);
+        assertThat(run.max()).isEqualTo(10 * MS);
+        assertWithinBucket(run.percentile(0.5), 5 * MS);
+        assertWithinBucket(run.percentile(0.9), 9 * MS);
+        assertThat(run.percentile(1)).isEqualTo(10 * MS);
+
+        // task i starts after tasks 1..i-1: waits 0, 1, 3, 6, 10, 15, 21, 28, 36, 45 ms
+        LatencyHistogram wait = metrics.queueWait();
+        assertThat(wait.count()).isEqualTo(10);
+        assertThat(wait.totalNanos()).isEqualTo(165 * MS);
+        assertThat(wait.max()).isEqualTo(45 * MS);
+        assertThat(wait.percentile(0.1)).isZero();
+        assertWithinBucket(wait.percentile(0.5), 10 * MS);
+        assertWithinBucket(wait.percentile(0.8), 28 * MS);
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void countsEveryKindOfEvent() {
+        ManualClock clock = new ManualClock();
+        LoopMetrics metrics = new LoopMetrics(clock);
+        Loop loop = Loop.builder().clock(clock).listener(metrics).build();
+
+        loop.submit(() -> 1);
+        loop.execute(() -> {
+            throw new IllegalStateException("boom");
+        });
+        loop.schedule(() -> { }, Duration.ofMillis(100));
+        TaskHandle<Void> periodic = loop.scheduleAtFixedRate(() -> { }, Duration.ofMillis(10), Duration.ofMillis(10));
+        loop.schedule(() -> { }, Duration.ofMillis(50)).cancel();
+        loop.runUntilIdle();
+
+        clock.advance(105 * MS); // the one-shot timer is 5 ms late; the periodic one runs 10 times back to back
+        loop.runUntilIdle();
+        periodic.cancel();
+        loop.runUntilIdle();
+
+        assertThat(metrics.submittedDirect()).isEqualTo(2);
+        assertThat(metrics.submittedDelayed()).isEqualTo(2);
+        assertThat(metrics.submittedPeriodic()).isEqualTo(1);
+        assertThat(metrics.submitted()).isEqualTo(5);
+        assertThat(metrics.timersFired()).isEqualTo(11);
+        assertThat(metrics.periodicIterations()).isEqualTo(9);
+        assertThat(metrics.started()).isEqualTo(13);
+        assertThat(metrics.succeeded()).isEqualTo(12);
+        assertThat(metrics.failed()).isEqualTo(1);
+        assertThat(metrics.cancelled()).isEqualTo(2);
+        assertThat(metrics.rejected()).isZero();
+        // queue waits of the timers: the one-shot 5 ms late, the periodic runs 95, 85, ... 5 ms late
+        assertThat(metrics.queueWait().max()).isEqualTo(95 * MS);
+        assertThat(metrics.queueWait().totalNanos()).isEqualTo((5 + 500) * MS);
+        assertThat(loop.stats().started()).isEqualTo(metrics.started());
+        assertThat(loop.stats().cancelled()).isEqualTo(metrics.cancelled());
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void rejectionsAndWatermarks() {
+        ManualClock clock = new ManualClock();
+        LoopMetrics metrics = new LoopMetrics(clock);
+        Loop loop = Loop.builder().clock(clock).runQueue(RunQueues.boundedFifo(2)).watermarks(2, 0)
+                .listener(metrics).build();
+        int[] rejectedAtCall = new int[1];
+        loop.execute(() -> {
+            for (int i = 0; i < 3; i++) {
+                try {
+                    loop.execute(() -> { });
+                } catch (RejectedExecutionException e) {
+                    rejectedAtCall[0]++;
+                }
+            }
+        });
+        loop.runUntilIdle();
+        assertThat(rejectedAtCall[0]).isEqualTo(1);
+        assertThat(metrics.rejected()).isEqualTo(1);
+        assertThat(metrics.highWatermarkCrossings()).isEqualTo(1);
+        assertThat(metrics.lowWatermarkCrossings()).isEqualTo(1);
+        assertThat(metrics.submitted()).isEqualTo(4);
+        assertThat(metrics.succeeded()).isEqualTo(3);
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+}
