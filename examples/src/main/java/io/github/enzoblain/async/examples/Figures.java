@@ -29,7 +29,7 @@ final class Figures {
         if (s >= 60) {
             return String.format(Locale.ROOT, "%dm %02ds", s / 60, s % 60);
         }
-        if (s >= 10) {
+        if (s >= 10 || s > 0 && d.getNano() == 0) {
             return s + " s";
         }
         return millis(d.toNanos());

@@ -2,7 +2,7 @@ package io.github.enzoblain.async.examples;
 
 /**
  * The showcase: runs the three uses one after the other and prints a short summary of each.
- * {@code ./mvnw -B -q -pl examples -am compile exec:java}. Single-threaded apart from what each example says.
+ * {@code ./mvnw -B -q -pl examples -am compile exec:java}. Each example says which threads it uses.
  */
 public final class Showcase {
 
@@ -10,6 +10,9 @@ public final class Showcase {
     }
 
     public static void main(String[] args) {
+        System.out.println("== 1. Deterministic scheduler in a Reactor pipeline (DeterministicPipeline)");
+        System.out.println(DeterministicPipeline.run(DeterministicPipeline.Params.defaults()).summary());
+        System.out.println();
         System.out.println("== 3. Cancellable delayed workflows (DelayedWorkflows)");
         System.out.println(DelayedWorkflows.run(DelayedWorkflows.Params.defaults()).summary());
     }
