@@ -36,10 +36,10 @@ final class ReactorErrors {
         if (HANDLE_ERROR != null) {
             try {
                 HANDLE_ERROR.invokeExact(error);
-                return;
             } catch (Throwable ignored) {
-                // a failing handler or hook: fall back below so the error is not lost
+                // the uncaught-exception handler or a hook failed: as in Reactor, nothing else to tell
             }
+            return;
         }
         Thread thread = Thread.currentThread();
         Throwable t = Exceptions.unwrap(error);

@@ -144,6 +144,28 @@ class LoopSchedulerRealTimeTest {
         assertThat(s.loop().pendingTimers()).isZero();
     }
 
+    @Test
+    void disposeGracefullyRunsAcceptedTasksThenEndsTheLoopThread() {
+        List<String> ran = new ArrayList<>(); // written on the loop thread; read after the loop terminated
+        s.schedule(() -> ran.add("delayed"), 20, TimeUnit.MILLISECONDS);
+        s.schedulePeriodically(() -> ran.add("tick"), 1, 1, TimeUnit.HOURS);
+        s.disposeGracefully().block(WAIT);
+        assertThat(ran).containsExactly("delayed");
+        s.dispose(); // waits for the loop thread, after graceful close
+        assertThat(s.loop().isTerminated()).isTrue();
+    }
+
+    @Test
+    void disposeFromOneOfItsOwnTasksDoesNotWaitForItself() throws Exception {
+        CountDownLatch disposed = new CountDownLatch(1);
+        s.schedule(() -> {
+            s.dispose();
+            disposed.countDown();
+        });
+        assertThat(disposed.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(s.isDisposed()).isTrue();
+    }
+
     private void awaitLoopStep() throws InterruptedException {
         CountDownLatch ran = new CountDownLatch(1);
         s.schedule(ran::countDown);
