@@ -10,7 +10,9 @@ import java.util.concurrent.Callable;
 /**
  * A {@link Publisher} of {@link TaskResult}s whose downstream demand drives admission: it pulls tasks from an upstream
  * {@code Publisher} and submits them to a {@link Loop} only while the tasks in flight (submitted, result not yet
- * emitted) stay below the outstanding demand plus a bounded prefetch.
+ * emitted) stay below the outstanding demand plus a bounded prefetch, and below a cap ({@link Builder#maxInFlight(int)},
+ * and the run queue's capacity) so that unbounded demand never means unbounded work queued in the loop. The upstream is
+ * asked for no more than that window either.
  *
  * <p><b>Concurrency and visibility.</b> Cold and unicast per subscription: each {@link #subscribe(Subscriber)} subscribes
  * to the upstream once and runs its own tasks. {@code request} and {@code cancel} are safe from any thread; signals to
@@ -37,10 +39,14 @@ public final class TaskPublisher<T> implements Publisher<TaskResult<T>> {
     /** The prefetch when none is configured. */
     public static final int DEFAULT_PREFETCH = 16;
 
+    /** The cap on tasks in flight when none is configured. */
+    public static final int DEFAULT_MAX_IN_FLIGHT = 256;
+
     private final Loop loop;
     private final Publisher<?> tasks;
     private final boolean specs;
     private final int prefetch;
+    private final int maxInFlight;
     private final boolean ordered;
     private final boolean failFast;
 
@@ -49,6 +55,7 @@ public final class TaskPublisher<T> implements Publisher<TaskResult<T>> {
         this.tasks = b.tasks;
         this.specs = b.specs;
         this.prefetch = b.prefetch;
+        this.maxInFlight = b.maxInFlight;
         this.ordered = b.ordered;
         this.failFast = b.failFast;
     }
@@ -71,7 +78,7 @@ public final class TaskPublisher<T> implements Publisher<TaskResult<T>> {
     @Override
     public void subscribe(Subscriber<? super TaskResult<T>> subscriber) {
         Objects.requireNonNull(subscriber, "subscriber"); // §1.9
-        TaskSubscription<T> s = new TaskSubscription<>(loop, subscriber, specs, prefetch, ordered, failFast);
+        TaskSubscription<T> s = new TaskSubscription<>(loop, subscriber, specs, prefetch, maxInFlight, ordered, failFast);
         s.start(tasks);
     }
 
@@ -83,6 +90,11 @@ public final class TaskPublisher<T> implements Publisher<TaskResult<T>> {
     /** @return the configured prefetch */
     public int prefetch() {
         return prefetch;
+    }
+
+    /** @return the cap on tasks in flight, whatever the demand */
+    public int maxInFlight() {
+        return maxInFlight;
     }
 
     /** @return whether results come in submission order */
@@ -102,8 +114,8 @@ public final class TaskPublisher<T> implements Publisher<TaskResult<T>> {
     }
 
     /**
-     * Configures a {@link TaskPublisher}. Defaults: prefetch {@value #DEFAULT_PREFETCH}, completion order, failed
-     * tasks are results. Not thread-safe.
+     * Configures a {@link TaskPublisher}. Defaults: prefetch {@value #DEFAULT_PREFETCH}, at most
+     * {@value #DEFAULT_MAX_IN_FLIGHT} tasks in flight, completion order, failed tasks are results. Not thread-safe.
      *
      * @param <T> the tasks' value type
      */
@@ -112,6 +124,7 @@ public final class TaskPublisher<T> implements Publisher<TaskResult<T>> {
         private final Publisher<?> tasks;
         private final boolean specs;
         private int prefetch = DEFAULT_PREFETCH;
+        private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
         private boolean ordered;
         private boolean failFast;
 
@@ -131,6 +144,20 @@ public final class TaskPublisher<T> implements Publisher<TaskResult<T>> {
                 throw new IllegalArgumentException("prefetch must be >= 0, was " + prefetch);
             }
             this.prefetch = prefetch;
+            return this;
+        }
+
+        /**
+         * The most tasks in flight whatever the demand (further capped by the run queue's capacity), so unbounded
+         * demand does not pull the whole upstream into the loop at once.
+         *
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder<T> maxInFlight(int maxInFlight) {
+            if (maxInFlight <= 0) {
+                throw new IllegalArgumentException("maxInFlight must be > 0, was " + maxInFlight);
+            }
+            this.maxInFlight = maxInFlight;
             return this;
         }
 

@@ -33,7 +33,7 @@ final class TaskSubscription<T> implements Subscription, Subscriber<Object> {
      *   operators). Whoever moves it from 0 runs the state machine until no signal was missed; the others return at
      *   once, which also bounds the recursion request -> onNext -> request (§3.3).
      * - Admission: `inFlight` counts tasks submitted and not yet emitted. Tasks are submitted only while
-     *   inFlight < min(demand + prefetch, run-queue capacity), and the upstream is asked for no more than that window
+     *   inFlight < min(demand + prefetch, maxInFlight, run-queue capacity), and the upstream is asked for no more than that window
      *   minus what is in flight and what it still owes, so a well-behaved upstream never makes us buffer (§1.1); an
      *   ill-behaved one is buffered in `arrived`, never admitted beyond the window.
      * - In-flight tasks are Slots in an intrusive doubly-linked list in submission order: O(1) unlink on emission in
@@ -47,6 +47,7 @@ final class TaskSubscription<T> implements Subscription, Subscriber<Object> {
     private final Loop loop;
     private final boolean specs;
     private final int prefetch;
+    private final long maxInFlight;
     private final boolean ordered;
     private final boolean failFast;
 
@@ -72,11 +73,12 @@ final class TaskSubscription<T> implements Subscription, Subscriber<Object> {
     private boolean upstreamCancelled;
 
     TaskSubscription(Loop loop, Subscriber<? super TaskResult<T>> downstream, boolean specs, int prefetch,
-                     boolean ordered, boolean failFast) {
+                     int maxInFlight, boolean ordered, boolean failFast) {
         this.loop = loop;
         this.downstream = downstream;
         this.specs = specs;
         this.prefetch = prefetch;
+        this.maxInFlight = Math.min(maxInFlight, loop.queueCapacity());
         this.ordered = ordered;
         this.failFast = failFast;
     }
@@ -272,7 +274,7 @@ final class TaskSubscription<T> implements Subscription, Subscriber<Object> {
         if (w < 0) {
             w = Long.MAX_VALUE;
         }
-        return Math.min(w, loop.queueCapacity());
+        return Math.min(w, maxInFlight); // unbounded demand must not mean unbounded work in the loop
     }
 
     private void admit() {

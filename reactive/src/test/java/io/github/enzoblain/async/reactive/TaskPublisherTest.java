@@ -108,6 +108,26 @@ class TaskPublisherTest {
     }
 
     @Test
+    void unboundedDemandIsCappedByMaxInFlight() {
+        AtomicLong upstreamRequested = new AtomicLong();
+        Flux<Callable<Long>> endless = Flux.<Callable<Long>, Long>generate(() -> 0L, (i, sink) -> {
+            sink.next(() -> i);
+            return i + 1;
+        }).doOnRequest(upstreamRequested::addAndGet);
+        RecordingSubscriber<TaskResult<Long>> s = new RecordingSubscriber<>();
+        TaskPublisher.<Long>builder(loop, endless).maxInFlight(64).build().subscribe(s);
+        s.request(Long.MAX_VALUE); // from the test thread: the tasks wait in the loop's inbox
+        assertThat(upstreamRequested.get()).isEqualTo(64);
+        assertThat(loop.stats().inbox()).isEqualTo(64);
+        loop.runOnce(); // takes the 64 in and runs one: its result makes room for exactly one more
+        assertThat(s.items).hasSize(1);
+        assertThat(upstreamRequested.get()).isEqualTo(65);
+        s.cancel();
+        loop.runUntilIdle();
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    @Test
     void failedTaskIsAResultNotTheEnd() {
         Flux<Callable<Integer>> tasks = Flux.range(0, 5).map(i -> () -> {
             if (i == 2) {
