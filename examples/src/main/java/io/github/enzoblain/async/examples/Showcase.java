@@ -13,6 +13,9 @@ public final class Showcase {
         System.out.println("== 1. Deterministic scheduler in a Reactor pipeline (DeterministicPipeline)");
         System.out.println(DeterministicPipeline.run(DeterministicPipeline.Params.defaults()).summary());
         System.out.println();
+        System.out.println("== 2. Flow-controlled ingestion (FlowControlledIngestion)");
+        System.out.println(FlowControlledIngestion.run(FlowControlledIngestion.Params.defaults()).summary());
+        System.out.println();
         System.out.println("== 3. Cancellable delayed workflows (DelayedWorkflows)");
         System.out.println(DelayedWorkflows.run(DelayedWorkflows.Params.defaults()).summary());
     }
