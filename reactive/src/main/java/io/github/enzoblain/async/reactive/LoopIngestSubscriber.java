@@ -1,0 +1,289 @@
+package io.github.enzoblain.async.reactive;
+
+import io.github.enzoblain.async.core.Loop;
+import org.reactivestreams.Publisher;
+import org.reactivestreams.Subscriber;
+import org.reactivestreams.Subscription;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Consumer;
+
+/**
+ * A {@link Subscriber} that pulls items from any {@link Publisher} into a {@link Loop}, running a handler for each item
+ * on the loop, with demand bounded by the loop's run queue: a fast producer never grows memory.
+ *
+ * <p><b>Flow control.</b> The items of this subscriber that are in the loop (handed over, not yet handled) plus those it
+ * has requested and not yet received never exceed its window: {@code min(maxInFlight, run-queue capacity)}. It asks
+ * for no more than the run queue's free room either, asks nothing while the loop is
+ * {@linkplain Loop#isAboveHighWatermark() above its high watermark}, and asks again from the loop as its items are
+ * handled, in batches of a quarter of the window, so the run queue stays under its bound and nothing is rejected.
+ *
+ * <p><b>Concurrency and visibility.</b> The handler runs on the loop's thread, one item at a time, in arrival order;
+ * everything the producer did before {@code onNext(item)} happens-before the handler sees {@code item}. The subscriber
+ * is for one subscription (§2.5: a second one is cancelled). {@link #completion()} completes on the thread that ends
+ * the stream: the loop's thread after the last item is handled, or the producer's thread when nothing is in the loop.
+ *
+ * <p><b>Failures.</b> A handler that throws, an item the loop refuses, or an upstream error ends the ingestion:
+ * the subscription is cancelled (if still active), items not yet handled are dropped, and {@link #completion()} fails
+ * with that error.
+ *
+ * @param <T> the item type
+ */
+public final class LoopIngestSubscriber<T> implements Subscriber<T> {
+
+    /*
+     * Implementation notes.
+     *
+     * - Hand-over without allocation: items go into a single-producer single-consumer ring (the producer is the
+     *   upstream, serial by §1.3; the consumer is the loop), and the loop gets this object's one `Runnable` per item;
+     *   each run takes the next item from the ring, so the k-th run handles the k-th item.
+     * - Accounting: `inLoop` = items handed over and not yet handled; `owed` = requested and not yet received. The
+     *   window bounds inLoop + owed, and the ring is as large as the window (rounded up to a power of two), so a
+     *   well-behaved upstream (§1.1) always finds room; one that sends more than asked is cancelled.
+     * - Requesting is serialised by a work-in-progress counter: the producer's thread (onSubscribe) and the loop (after
+     *   each handled item) both call `replenish()`.
+     * - A request made from the loop's thread lets a synchronous producer call onNext right there: its items go straight
+     *   into the run queue, so the run queue's depth is exact when the next request is computed.
+     * - If nothing of ours is in the loop, nothing is owed, and the loop is above its high watermark or full with other
+     *   work, a one-millisecond timer retries: otherwise nobody would ever ask again.
+     */
+
+    /** The window when none is configured. */
+    public static final int DEFAULT_MAX_IN_FLIGHT = 1024;
+
+    private static final Duration RETRY = Duration.ofMillis(1);
+
+    private final Loop loop;
+    private final Consumer<? super T> handler;
+    private final int window;
+    private final int batch;
+    private final AtomicReferenceArray<T> ring;
+    private final int mask;
+    private final Runnable handleNext = this::handleNext;
+    private final Runnable retry = this::replenish;
+
+    private final AtomicReference<Subscription> subscription = new AtomicReference<>();
+    private final AtomicInteger wip = new AtomicInteger();
+    private final AtomicLong inLoop = new AtomicLong();
+    private final AtomicLong owed = new AtomicLong();
+    private final AtomicLong handled = new AtomicLong();
+    private final AtomicBoolean retryArmed = new AtomicBoolean();
+    private final CompletableFuture<Void> completion = new CompletableFuture<>();
+    private volatile boolean upstreamDone;
+    private volatile boolean stopped;
+
+    private long produced; // producer-owned ring index
+    private long consumed; // loop-owned ring index
+
+    private LoopIngestSubscriber(Loop loop, Consumer<? super T> handler, int maxInFlight) {
+        this.loop = Objects.requireNonNull(loop, "loop");
+        this.handler = Objects.requireNonNull(handler, "handler");
+        if (maxInFlight <= 0) {
+            throw new IllegalArgumentException("maxInFlight must be > 0, was " + maxInFlight);
+        }
+        this.window = Math.min(maxInFlight, loop.queueCapacity());
+        this.batch = Math.max(1, window / 4);
+        int size = Integer.highestOneBit(window);
+        if (size < window) {
+            size <<= 1;
+        }
+        this.ring = new AtomicReferenceArray<>(size);
+        this.mask = size - 1;
+    }
+
+    /** @return a subscriber running {@code handler} on {@code loop} for every item, with the default window */
+    public static <T> LoopIngestSubscriber<T> create(Loop loop, Consumer<? super T> handler) {
+        return new LoopIngestSubscriber<>(loop, handler, DEFAULT_MAX_IN_FLIGHT);
+    }
+
+    /**
+     * @param maxInFlight the most items in the loop or requested at once (further bounded by the run queue's capacity)
+     * @return a subscriber running {@code handler} on {@code loop} for every item
+     * @throws IllegalArgumentException if {@code maxInFlight <= 0}
+     */
+    public static <T> LoopIngestSubscriber<T> create(Loop loop, Consumer<? super T> handler, int maxInFlight) {
+        return new LoopIngestSubscriber<>(loop, handler, maxInFlight);
+    }
+
+    // ================================================================================================ signals
+
+    @Override
+    public void onSubscribe(Subscription s) {
+        Objects.requireNonNull(s, "subscription"); // §2.13
+        if (!subscription.compareAndSet(null, s)) {
+            s.cancel(); // §2.5: one subscription only
+            return;
+        }
+        replenish(); // §2.1: signal demand to receive anything
+    }
+
+    @Override
+    public void onNext(T item) {
+        Objects.requireNonNull(item, "item"); // §2.13
+        if (stopped) {
+            return; // §2.8: items may still arrive after cancel
+        }
+        owed.decrementAndGet();
+        long p = produced;
+        int i = (int) p & mask;
+        if (p - consumedVolatile() >= ring.length()) {
+            fail(new IllegalStateException("§1.1 violated: more items than requested (window " + window + ")"));
+            return;
+        }
+        ring.lazySet(i, item);
+        produced = p + 1;
+        inLoop.incrementAndGet();
+        try {
+            loop.execute(handleNext); // happens-before the run: the run sees the item
+        } catch (RejectedExecutionException e) {
+            ring.lazySet(i, null);
+            produced = p;
+            inLoop.decrementAndGet();
+            fail(e);
+        }
+    }
+
+    @Override
+    public void onError(Throwable error) {
+        Objects.requireNonNull(error, "error"); // §2.13
+        stopped = true;
+        completion.completeExceptionally(error); // §2.4: the subscription is over; nothing to cancel
+    }
+
+    @Override
+    public void onComplete() {
+        upstreamDone = true; // §2.4
+        if (inLoop.get() == 0) {
+            completion.complete(null);
+        }
+    }
+
+    // ============================================================================================= observation
+
+    /** @return a stage that completes once the upstream completed and every item was handled, or fails */
+    public CompletionStage<Void> completion() {
+        return completion;
+    }
+
+    /** @return how many items the handler has run for */
+    public long handled() {
+        return handled.get();
+    }
+
+    /** @return the window: the most items in the loop or requested at once */
+    public int window() {
+        return window;
+    }
+
+    /** Stops the ingestion: cancels the subscription (§3.12); items already in the loop are still handled. */
+    public void cancel() {
+        stopped = true;
+        Subscription s = subscription.getAndSet(CancelledSubscription.INSTANCE);
+        if (s != null) {
+            s.cancel();
+        }
+        completion.cancel(false);
+    }
+
+    // ================================================================================================ internals
+
+    private volatile long consumedVolatile; // `consumed`, published for the producer's overflow check
+
+    private long consumedVolatile() {
+        return consumedVolatile;
+    }
+
+    /** One run per item, on the loop. */
+    private void handleNext() {
+        long c = consumed;
+        int i = (int) c & mask;
+        T item = ring.get(i);
+        ring.lazySet(i, null);
+        consumed = c + 1;
+        consumedVolatile = c + 1;
+        if (!stopped) {
+            try {
+                handler.accept(item);
+                handled.incrementAndGet();
+            } catch (Throwable e) {
+                fail(e);
+            }
+        }
+        long left = inLoop.decrementAndGet();
+        if (left == 0 && upstreamDone) {
+            completion.complete(null);
+        } else if (!stopped && !upstreamDone) {
+            replenish();
+        }
+    }
+
+    private void replenish() {
+        if (wip.getAndIncrement() != 0) {
+            return;
+        }
+        int missed = 1;
+        while (true) {
+            requestMore();
+            missed = wip.addAndGet(-missed);
+            if (missed == 0) {
+                return;
+            }
+        }
+    }
+
+    private void requestMore() {
+        retryArmed.set(false);
+        Subscription s = subscription.get();
+        if (s == null || stopped || upstreamDone) {
+            return;
+        }
+        long mine = inLoop.get() + owed.get();
+        long credit = window - mine;
+        long free = (long) loop.queueCapacity() - loop.queueDepth() - owed.get();
+        long n = Math.min(credit, free);
+        if (loop.isAboveHighWatermark()) {
+            n = 0; // wait for the loop to drain to its low watermark
+        }
+        if (n >= batch || (n > 0 && mine == 0)) {
+            owed.addAndGet(n);
+            s.request(n); // §3.17 not at stake: n <= window
+        } else if (mine == 0 && retryArmed.compareAndSet(false, true)) {
+            try {
+                loop.schedule(retry, RETRY); // nothing of ours will trigger a retry: a timer will
+            } catch (RejectedExecutionException e) {
+                fail(e);
+            }
+        }
+    }
+
+    private void fail(Throwable error) {
+        stopped = true;
+        Subscription s = subscription.getAndSet(CancelledSubscription.INSTANCE);
+        if (s != null && s != CancelledSubscription.INSTANCE) {
+            s.cancel(); // §2.6, §3.12: the ingestion is over
+        }
+        completion.completeExceptionally(error);
+    }
+
+    /** Stands for a subscription given up. */
+    private enum CancelledSubscription implements Subscription {
+        INSTANCE;
+
+        @Override
+        public void request(long n) {
+        }
+
+        @Override
+        public void cancel() {
+        }
+    }
+}

@@ -1,0 +1,177 @@
+package io.github.enzoblain.async.reactive;
+
+import io.github.enzoblain.async.core.Loop;
+import io.github.enzoblain.async.core.LoopStats;
+import io.github.enzoblain.async.core.VirtualClock;
+import io.github.enzoblain.async.core.queue.RunQueues;
+import org.junit.jupiter.api.Test;
+import org.reactivestreams.Subscription;
+import reactor.core.publisher.Flux;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class LoopIngestSubscriberTest {
+
+    /** Drives the loop on this thread until the ingestion ends. */
+    private static void driveUntilDone(Loop loop, LoopIngestSubscriber<?> s) {
+        CompletableFuture<Void> done = s.completion().toCompletableFuture();
+        while (!done.isDone()) {
+            if (loop.runUntilIdle() == 0 && loop.pendingTimers() > 0) {
+                loop.runOnce(); // a retry timer on the system clock: step until it fires
+            }
+        }
+    }
+
+    @Test
+    void tenMillionItemsFromAFastProducerKeepTheRunQueueUnderItsBound() {
+        int capacity = 1024;
+        long n = 10_000_000L;
+        Loop loop = Loop.builder().name("ingest").runQueue(RunQueues.boundedFifo(capacity)).watermarks(768, 256).build();
+        AtomicLong sum = new AtomicLong();
+        long[] work = new long[1];
+        LoopIngestSubscriber<Long> s = LoopIngestSubscriber.create(loop, (Long v) -> {
+            long x = v; // a slow consumer: a little work per item
+            for (int i = 0; i < 16; i++) {
+                x = x * 6364136223846793005L + 1442695040888963407L;
+            }
+            work[0] ^= x;
+            sum.addAndGet(v);
+        });
+        long t0 = System.nanoTime();
+        Flux.range(0, (int) n).map(i -> (long) i).subscribe(s); // synchronous producer, as fast as it is asked
+        driveUntilDone(loop, s);
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        LoopStats stats = loop.stats();
+        System.out.printf("ingested %,d items in %d ms, peak queue depth %d (capacity %d), window %d%n",
+                n, millis, stats.peakQueueDepth(), capacity, s.window());
+        assertThat(s.completion().toCompletableFuture().isCompletedExceptionally()).isFalse();
+        assertThat(s.handled()).isEqualTo(n);
+        assertThat(sum.get()).isEqualTo(n * (n - 1) / 2);
+        assertThat(stats.peakQueueDepth()).isLessThanOrEqualTo(capacity);
+        assertThat(stats.rejected()).isZero();
+        assertThat(stats.isBalanced()).isTrue();
+    }
+
+    @Test
+    void demandIsBoundedByTheWindowAndRefilledAsItemsAreHandled() {
+        Loop loop = Loop.builder().clock(new VirtualClock()).runQueue(RunQueues.boundedFifo(64)).build();
+        List<Long> requests = new ArrayList<>();
+        List<Integer> seen = new ArrayList<>();
+        LoopIngestSubscriber<Integer> s = LoopIngestSubscriber.create(loop, seen::add, 16);
+        Flux.range(0, 100).doOnRequest(requests::add).subscribe(s);
+        assertThat(requests).containsExactly(16L); // the window, min(16, 64)
+        assertThat(loop.stats().inbox()).isEqualTo(16); // handed over, nothing more
+        loop.runUntilIdle();
+        assertThat(seen).hasSize(100);
+        assertThat(requests.stream().mapToLong(Long::longValue).sum()).isGreaterThanOrEqualTo(100);
+        assertThat(requests).allMatch(r -> r >= 4 && r <= 16); // batches of at least a quarter of the window
+        assertThat(s.completion().toCompletableFuture()).isCompleted();
+        assertThat(loop.stats().peakQueueDepth()).isLessThanOrEqualTo(16);
+    }
+
+    @Test
+    void noDemandWhileTheLoopIsAboveItsHighWatermark() {
+        VirtualClock clock = new VirtualClock();
+        Loop loop = Loop.builder().clock(clock).runQueue(RunQueues.boundedFifo(32)).watermarks(8, 2).build();
+        loop.submit(() -> {
+            for (int i = 0; i < 10; i++) {
+                loop.execute(() -> { }); // someone else's work: above the high watermark
+            }
+        });
+        loop.runOnce();
+        assertThat(loop.isAboveHighWatermark()).isTrue();
+        List<Long> requests = new ArrayList<>();
+        LoopIngestSubscriber<Integer> s = LoopIngestSubscriber.create(loop, i -> { }, 16);
+        Flux.range(0, 50).doOnRequest(requests::add).subscribe(s);
+        assertThat(requests).isEmpty();
+        assertThat(loop.pendingTimers()).isZero(); // the retry timer is still in the inbox
+        loop.runUntilIdle();
+        assertThat(loop.isAboveHighWatermark()).isFalse();
+        assertThat(requests).isEmpty(); // nothing of ours in the loop: the retry timer asks again
+        clock.advanceBy(2, TimeUnit.MILLISECONDS);
+        loop.runUntilIdle();
+        assertThat(s.handled()).isEqualTo(50);
+        assertThat(s.completion().toCompletableFuture()).isCompleted();
+    }
+
+    @Test
+    void aThrowingHandlerEndsTheIngestionAndCancelsTheUpstream() {
+        Loop loop = Loop.builder().clock(new VirtualClock()).build();
+        AtomicBoolean cancelled = new AtomicBoolean();
+        LoopIngestSubscriber<Integer> s = LoopIngestSubscriber.create(loop, i -> {
+            if (i == 5) {
+                throw new IllegalStateException("bad item " + i);
+            }
+        }, 8);
+        Flux.range(0, 1000).doOnCancel(() -> cancelled.set(true)).subscribe(s);
+        loop.runUntilIdle();
+        assertThat(cancelled).isTrue();
+        assertThat(s.handled()).isEqualTo(5);
+        assertThatThrownBy(() -> s.completion().toCompletableFuture().join()).hasRootCauseMessage("bad item 5");
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void upstreamErrorFailsTheCompletion() {
+        Loop loop = Loop.builder().clock(new VirtualClock()).build();
+        LoopIngestSubscriber<Integer> s = LoopIngestSubscriber.create(loop, i -> { });
+        Flux.<Integer>error(new IllegalStateException("up")).subscribe(s);
+        assertThatThrownBy(() -> s.completion().toCompletableFuture().join()).hasRootCauseMessage("up");
+    }
+
+    @Test
+    void aSecondSubscriptionIsCancelledAndNullsAreRefused() {
+        Loop loop = Loop.builder().clock(new VirtualClock()).build();
+        LoopIngestSubscriber<Integer> s = LoopIngestSubscriber.create(loop, i -> { });
+        AtomicLong requested = new AtomicLong();
+        AtomicBoolean firstCancelled = new AtomicBoolean(), secondCancelled = new AtomicBoolean();
+        s.onSubscribe(subscription(requested, firstCancelled));
+        s.onSubscribe(subscription(new AtomicLong(), secondCancelled));
+        assertThat(requested.get()).isEqualTo(LoopIngestSubscriber.DEFAULT_MAX_IN_FLIGHT);
+        assertThat(firstCancelled).isFalse();
+        assertThat(secondCancelled).isTrue();
+        assertThatThrownBy(() -> s.onNext(null)).isInstanceOf(NullPointerException.class);
+        s.cancel();
+        assertThat(firstCancelled).isTrue();
+    }
+
+    @Test
+    void theFlowVariantIngestsTheSame() {
+        Loop loop = Loop.builder().clock(new VirtualClock()).build();
+        AtomicLong sum = new AtomicLong();
+        LoopIngestSubscriber<Integer> s = LoopIngestSubscriber.create(loop, (Integer i) -> sum.addAndGet(i), 32);
+        java.util.concurrent.SubmissionPublisher<Integer> publisher =
+                new java.util.concurrent.SubmissionPublisher<>(Runnable::run, 256);
+        publisher.subscribe(FlowIngest.from(s));
+        for (int i = 0; i < 1000; i++) {
+            publisher.submit(i); // the publisher buffers; the subscriber's demand drains it
+            loop.runUntilIdle();
+        }
+        publisher.close();
+        loop.runUntilIdle();
+        assertThat(sum.get()).isEqualTo(999L * 1000 / 2);
+        assertThat(s.completion().toCompletableFuture()).isCompleted();
+    }
+
+    private static Subscription subscription(AtomicLong requested, AtomicBoolean cancelled) {
+        return new Subscription() {
+            @Override
+            public void request(long n) {
+                requested.addAndGet(n);
+            }
+
+            @Override
+            public void cancel() {
+                cancelled.set(true);
+            }
+        };
+    }
+}
