@@ -606,8 +606,10 @@ public final class Loop implements Executor, AutoCloseable {
 
     /** One step (driver only): take in, fire one due timer or run one queued task. @return whether a task ran */
     private boolean step() {
-        drainInbox();
-        if (stopRequest != null) {
+        if (!inbox.isEmpty() || awaiting > 0) {
+            drainInbox();
+        }
+        if (lifecycle != OPEN && stopRequest != null) {
             serveStopRequest();
             return false;
         }
