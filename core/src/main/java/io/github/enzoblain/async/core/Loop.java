@@ -202,14 +202,14 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     /**
-     * Submits {@code task} in priority class {@code priority} (for a priority run queue; 0 runs first).
+     * Submits {@code task} in priority class {@code priority}, 0 to 63 (for a priority run queue; 0 runs first).
      *
      * @return its handle
      */
     public <T> TaskHandle<T> submit(Callable<T> task, int priority) {
         Objects.requireNonNull(task, "task");
-        if (priority < 0 && priority != DEFAULT_PRIORITY) {
-            throw new IllegalArgumentException("priority must be >= 0, was " + priority);
+        if ((priority < 0 || priority > 63) && priority != DEFAULT_PRIORITY) {
+            throw new IllegalArgumentException("priority must be in [0, 63], was " + priority);
         }
         return accept(new LoopTask<>(this, ids.getAndIncrement(), task, priority, false));
     }
@@ -274,7 +274,7 @@ public final class Loop implements Executor, AutoCloseable {
 
     private <T> TaskHandle<T> scheduleTask(LoopTask<T> task, long delayNanos) {
         long deadline = saturatedAdd(nowRelative(), Math.max(0, delayNanos));
-        task.deadlineRequest = deadline;
+        task.requestDeadline(deadline);
         return accept(task);
     }
 
@@ -374,7 +374,7 @@ public final class Loop implements Executor, AutoCloseable {
         }
         if (t.timed) {
             t.where = LoopTask.ARMED;
-            wheel.arm(t, t.deadlineRequest);
+            wheel.arm(t, t.timerDeadline());
             publish(TIMERS, wheel.size());
             return null;
         }
@@ -763,7 +763,6 @@ public final class Loop implements Executor, AutoCloseable {
             return;
         }
         long next = t.fixedRate ? saturatedAdd(t.timerDeadline(), t.period) : saturatedAdd(nowRelative(), t.period);
-        t.deadlineRequest = next;
         t.where = LoopTask.ARMED;
         wheel.arm(t, next);
         publish(TIMERS, wheel.size());

@@ -41,13 +41,12 @@ class LoopTask<T> extends TimerWheel.Entry implements TaskHandle<T>, Prioritized
     final Loop loop;
     final long id;
     final Object body; // Runnable or Callable (SpawnedTask: Supplier)
-    final int priority;
+    final byte priority; // -1: the queue's default class
     final boolean timed;
     volatile int state;
     private volatile TaskFuture<T> future;
     Object outcome;
     long submittedAt;
-    long deadlineRequest; // relative deadline asked at submission (timed tasks)
     long startedAt = -1;
     byte where = NEW;
 
@@ -55,8 +54,13 @@ class LoopTask<T> extends TimerWheel.Entry implements TaskHandle<T>, Prioritized
         this.loop = loop;
         this.id = id;
         this.body = body;
-        this.priority = priority;
+        this.priority = (byte) priority;
         this.timed = timed;
+    }
+
+    /** Records the deadline asked at submission (relative to the loop's origin); the loop arms it later. */
+    void requestDeadline(long deadline) {
+        presetDeadline(deadline);
     }
 
     /** Runs the body; returns its value. Overridden by spawned tasks. */
@@ -180,7 +184,7 @@ class LoopTask<T> extends TimerWheel.Entry implements TaskHandle<T>, Prioritized
 
     @Override
     public long deadline() {
-        return timed ? loop.toClockTime(deadlineRequest) : -1;
+        return timed ? loop.toClockTime(timerDeadline()) : -1;
     }
 
     @Override

@@ -112,8 +112,8 @@ public final class TimerWheel {
         if (slot == Entry.NOWHERE) {
             return false;
         }
-        if (slot == Entry.DUE) {
-            removeDue(entry.heapIndex);
+        if (slot <= Entry.DUE) {
+            removeDue(Entry.DUE - slot);
         } else {
             unlink(entry, slot);
         }
@@ -307,7 +307,6 @@ public final class TimerWheel {
             }
         }
         removed.slot = Entry.NOWHERE;
-        removed.heapIndex = -1;
     }
 
     private void siftUp(int index, Entry e) {
@@ -318,11 +317,11 @@ public final class TimerWheel {
                 break;
             }
             due[index] = p;
-            p.heapIndex = index;
+            p.slot = Entry.DUE - index;
             index = parent;
         }
         due[index] = e;
-        e.heapIndex = index;
+        e.slot = Entry.DUE - index;
     }
 
     private void siftDown(int index, Entry e) {
@@ -339,11 +338,11 @@ public final class TimerWheel {
                 break;
             }
             due[index] = c;
-            c.heapIndex = index;
+            c.slot = Entry.DUE - index;
             index = child;
         }
         due[index] = e;
-        e.heapIndex = index;
+        e.slot = Entry.DUE - index;
     }
 
     /**
@@ -352,16 +351,27 @@ public final class TimerWheel {
      */
     public abstract static class Entry {
         static final int NOWHERE = -1;
-        static final int DUE = -2;
+        static final int DUE = -2; // slot <= DUE: in the due heap at index DUE - slot
 
         Entry prev;
         Entry next;
         long deadline;
         long sequence;
-        int slot = NOWHERE;
-        int heapIndex = -1;
+        int slot = NOWHERE; // >= 0: wheel slot; NOWHERE; <= DUE: due-heap index DUE - slot
 
         protected Entry() {
+        }
+
+        /**
+         * Sets the deadline before the entry is armed, for an owner that records it early; {@link #arm} sets it again.
+         *
+         * @throws IllegalStateException if the entry is armed
+         */
+        protected final void presetDeadline(long deadline) {
+            if (slot != NOWHERE) {
+                throw new IllegalStateException("timer is armed");
+            }
+            this.deadline = deadline;
         }
 
         /** @return the deadline this entry was last armed with */
