@@ -14,6 +14,7 @@ import reactor.test.scheduler.VirtualTimeScheduler;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.lang.ref.Reference;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -38,6 +39,8 @@ public final class RetainedBytes {
      * Implementation notes. Each measurement builds the empty structure first, so its fixed cost (empty wheel arrays,
      * threads) is in the baseline; growth caused by the timers (heap arrays, Agrona's spokes) counts. The structure is
      * kept reachable with a reachability fence until after the second reading. Serial GC makes the readings exact.
+     * Each subject runs in its own JVM: a stopping worker thread of one subject could otherwise still hold its timers
+     * while the next subject takes its baseline.
      */
 
     static final int N = 1_000_000;
@@ -58,39 +61,81 @@ public final class RetainedBytes {
         }
     }
 
+    /** The subjects, by command-line name. */
+    private static final String[][] SUBJECTS = {
+        {"loop", "Async Loop (schedule: one TaskHandle per timer)"},
+        {"timerWheel", "Async TimerWheel (raw entry with one field)"},
+        {"stpe", "JDK ScheduledThreadPoolExecutor (remove-on-cancel)"},
+        {"netty", "Netty HashedWheelTimer (1 ms x 512)"},
+        {"agronaCoarse", "Agrona DeadlineTimerWheel (2^20 ns x 1024)"},
+        {"agronaFine", "Agrona DeadlineTimerWheel (2^10 ns x 2^20)"},
+        {"vts", "Reactor VirtualTimeScheduler"},
+    };
+
+    /**
+     * With no argument: measures every subject, each in a fresh child JVM with this JVM's options (so no subject's
+     * leftovers, threads or heap shape disturb another), and prints the table. With a subject's name: measures that
+     * one here and prints {@code name<TAB>bytes}.
+     */
     public static void main(String[] args) throws Exception {
-        List<String[]> rows = new ArrayList<>();
-        measure(rows, "Async Loop (schedule, TaskHandle per timer)", RetainedBytes::loop);
-        measure(rows, "Async TimerWheel (raw entry, 1 field)", RetainedBytes::timerWheel);
-        measure(rows, "JDK ScheduledThreadPoolExecutor", RetainedBytes::stpe);
-        measure(rows, "Netty HashedWheelTimer", RetainedBytes::nettyWheel);
-        measure(rows, "Agrona DeadlineTimerWheel coarse (2^20 ns x 1024)", () -> agrona(1 << 20, 1 << 10, 16));
-        measure(rows, "Agrona DeadlineTimerWheel fine (2^10 ns x 2^20)", () -> agrona(1 << 10, 1 << 20, 1));
-        measure(rows, "Reactor VirtualTimeScheduler", RetainedBytes::vts);
-        System.out.println();
-        System.out.printf(Locale.ROOT, "%-52s %16s %14s%n", "implementation (" + N + " pending timers)",
+        if (args.length == 1) {
+            System.out.println(args[0] + "\t" + measure(factory(args[0])));
+            return;
+        }
+        String java = System.getProperty("java.home") + "/bin/java";
+        List<String> jvmOptions = ManagementFactory.getRuntimeMXBean().getInputArguments();
+        System.out.printf(Locale.ROOT, "%-52s %16s %12s%n", "implementation (" + N + " pending timers)",
                 "retained bytes", "bytes/timer");
-        for (String[] r : rows) {
-            System.out.printf(Locale.ROOT, "%-52s %16s %14s%n", r[0], r[1], r[2]);
+        for (String[] subject : SUBJECTS) {
+            List<String> command = new ArrayList<>();
+            command.add(java);
+            command.addAll(jvmOptions);
+            command.add("-cp");
+            command.add(System.getProperty("java.class.path"));
+            command.add(RetainedBytes.class.getName());
+            command.add(subject[0]);
+            Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (child.waitFor() != 0) {
+                throw new IllegalStateException(subject[0] + " failed:\n" + output);
+            }
+            String last = output.strip().lines().reduce((a, b) -> b).orElseThrow();
+            long bytes = Long.parseLong(last.substring(last.indexOf('\t') + 1));
+            System.out.printf(Locale.ROOT, "%-52s %16d %12.1f%n", subject[1], bytes, (double) bytes / N);
         }
     }
 
-    private static void measure(List<String[]> rows, String name, Supplier<Subject> factory) throws Exception {
-        for (int round = 0; round < 2; round++) { // round 0 warms up class loading and code paths
-            Subject s = factory.get();
-            long before = usedAfterGc();
-            s.arm();
-            settle(s);
-            long after = usedAfterGc();
-            Reference.reachabilityFence(s);
-            s.release();
-            if (round == 1) {
-                long bytes = after - before;
-                rows.add(new String[] {name, Long.toString(bytes),
-                        String.format(Locale.ROOT, "%.1f", (double) bytes / N)});
-                System.out.printf(Locale.ROOT, "%s: %.1f bytes/timer%n", name, (double) bytes / N);
-            }
+    private static Supplier<Subject> factory(String name) {
+        switch (name) {
+            case "loop": return RetainedBytes::loop;
+            case "timerWheel": return RetainedBytes::timerWheel;
+            case "stpe": return RetainedBytes::stpe;
+            case "netty": return RetainedBytes::nettyWheel;
+            case "agronaCoarse": return () -> agrona(1 << 20, 1 << 10, 16);
+            case "agronaFine": return () -> agrona(1 << 10, 1 << 20, 1);
+            case "vts": return RetainedBytes::vts;
+            default: throw new IllegalArgumentException("unknown subject " + name);
         }
+    }
+
+    /**
+     * One round per JVM: a second round's baseline could still hold the first round's timers (a stopped Netty timer
+     * keeps them until its worker has gone). Class loading and JIT code live outside the heap. The first full
+     * collection of a JVM frees start-up data (about 17 MB here) that a later one no longer finds, so the baseline is
+     * taken after a throw-away reading.
+     *
+     * @return retained bytes for N timers
+     */
+    private static long measure(Supplier<Subject> factory) throws Exception {
+        usedAfterGc();
+        Subject s = factory.get();
+        long before = usedAfterGc();
+        s.arm();
+        settle(s);
+        long after = usedAfterGc();
+        Reference.reachabilityFence(s);
+        s.release();
+        return after - before;
     }
 
     private static void settle(Subject s) throws InterruptedException {

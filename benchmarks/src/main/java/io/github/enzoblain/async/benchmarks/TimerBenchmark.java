@@ -16,6 +16,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -74,6 +75,10 @@ public class TimerBenchmark {
     /** A {@link Loop} on a {@link VirtualClock}; the timers are armed by a task on the loop (the driver's path). */
     @State(Scope.Thread)
     public static class LoopState {
+        /** The wheel's tick, 2^tickShift ns: 20 is the loop's default (about 1 ms). */
+        @Param({"20", "10"})
+        public int tickShift;
+
         final Counter fired = new Counter();
         final TaskHandle<?>[] handles = new TaskHandle<?>[N];
         VirtualClock clock;
@@ -85,7 +90,7 @@ public class TimerBenchmark {
         @Setup(Level.Trial)
         public void setUp() {
             clock = new VirtualClock();
-            loop = Loop.builder().name("bench-timers").clock(clock).build();
+            loop = Loop.builder().name("bench-timers").clock(clock).tickShift(tickShift).build();
             Loop l = loop;
             Counter task = fired;
             TaskHandle<?>[] h = handles;
@@ -133,17 +138,22 @@ public class TimerBenchmark {
 
     // =========================================================================================== our raw wheel
 
-    /** A bare {@link TimerWheel} (ticks of 2^20 ns, the loop's default) with preallocated entries. */
+    /** A bare {@link TimerWheel} with preallocated entries. */
     @State(Scope.Thread)
     public static class WheelState {
+        /** The wheel's tick, 2^tickShift ns: 20 is the loop's default (about 1 ms). */
+        @Param({"20", "10"})
+        public int tickShift;
+
         final Counter fired = new Counter();
-        final TimerWheel wheel = new TimerWheel(20);
+        TimerWheel wheel;
         final WheelTimer[] entries = new WheelTimer[N];
         long now;
         long invocations;
 
         @Setup(Level.Trial)
         public void setUp() {
+            wheel = new TimerWheel(tickShift);
             for (int i = 0; i < N; i++) {
                 entries[i] = new WheelTimer(fired);
             }
