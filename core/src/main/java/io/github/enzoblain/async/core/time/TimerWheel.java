@@ -19,6 +19,10 @@ public final class TimerWheel {
     /*
      * Implementation notes.
      *
+     * Slots are dense arrays of entries (an entry records its position; removal swaps the last entry into the hole):
+     * expiring a slot walks an array, whose loads the CPU overlaps, rather than a linked list whose every node is a
+     * dependent cache miss once a million timers outgrow the caches.
+     *
      * Time is cut into ticks of 2^tickShift ns. The wheel has LEVELS levels of 64 slots; a slot at level L spans 64^L
      * ticks. `cursor` is the first tick not yet expired. An entry whose tick t >= cursor lives at the level of the
      * highest 6-bit digit in which t and cursor differ, in the slot given by t's digit at that level (Linux-style
@@ -32,8 +36,12 @@ public final class TimerWheel {
      * start and re-places (cascades) its entries, which land on lower levels. An entry cascades at most LEVELS times,
      * so expiry is O(1) amortised per timer; empty stretches of time are skipped with one bitmap scan per level.
      *
-     * Ordering inside a tick costs O(log k) in the heap, k being the number of timers due in that tick; arm and cancel
-     * of wheel entries are O(1) (unlinking a heap entry is O(log k)).
+     * Ordering inside a tick costs O(log k) in the heap, k being the number of timers due in that tick. The heap keeps
+     * each record's (deadline, sequence) inline in primitive arrays, so sifting never dereferences an entry (1M timers
+     * are far bigger than any cache). Arm and cancel are O(1): cancelling an entry already in the heap only marks it
+     * (its slot becomes NOWHERE) and its record, recognised as stale because the entry is no longer DUE with that
+     * sequence, is dropped when it surfaces or when stale records outnumber live ones (an O(k) compaction, amortised
+     * O(1) per cancel).
      */
 
     private static final int SLOT_BITS = 6;
@@ -42,14 +50,19 @@ public final class TimerWheel {
 
     private final int tickShift;
     private final int levels;
-    private final Entry[] slots;
+    private final Entry[][] slots;  // per slot: its entries, densely packed (an entry knows its position)
+    private final int[] slotSizes;
     private final long[] occupied;
     private long cursor;
     private long nextSequence;
     private int size;
 
-    private Entry[] due = new Entry[16];
+    // the due heap: records (deadline, sequence, entry) in parallel arrays, so that ordering never touches an entry
+    private long[] dueDeadline = new long[16];
+    private long[] dueSequence = new long[16];
+    private Entry[] dueEntry = new Entry[16];
     private int dueSize;
+    private int dueStale; // records of entries cancelled while due, dropped when they surface or on compaction
 
     /**
      * @param tickShift a tick is {@code 2^tickShift} nanoseconds, from 0 (1 ns) to 30 (about 1 s); 20 (about 1 ms)
@@ -62,7 +75,8 @@ public final class TimerWheel {
         this.tickShift = tickShift;
         int tickBits = 63 - tickShift; // ticks are below 2^tickBits
         this.levels = (tickBits + SLOT_BITS - 1) / SLOT_BITS;
-        this.slots = new Entry[levels * SLOTS];
+        this.slots = new Entry[levels * SLOTS][];
+        this.slotSizes = new int[levels * SLOTS];
         this.occupied = new long[levels];
     }
 
@@ -102,8 +116,8 @@ public final class TimerWheel {
     }
 
     /**
-     * Unlinks {@code entry} if it is armed. O(1) for a timer in the wheel, O(log k) for one among the k already
-     * expired but not yet polled.
+     * Unlinks {@code entry} if it is armed. O(1) (amortised for a timer already expired but not yet polled, whose record
+     * in the ordered set is dropped lazily).
      *
      * @return whether the entry was armed
      */
@@ -112,8 +126,11 @@ public final class TimerWheel {
         if (slot == Entry.NOWHERE) {
             return false;
         }
-        if (slot <= Entry.DUE) {
-            removeDue(Entry.DUE - slot);
+        if (slot == Entry.DUE) {
+            entry.slot = Entry.NOWHERE; // its heap record goes stale: skipped when it surfaces
+            if (++dueStale > 64 && dueStale > dueSize >>> 1) {
+                compactDue();
+            }
         } else {
             unlink(entry, slot);
         }
@@ -132,12 +149,13 @@ public final class TimerWheel {
         }
         long nowTick = now < 0 ? -1 : now >>> tickShift;
         while (true) {
-            if (dueSize > 0) {
-                Entry top = due[0];
-                if (top.deadline > now) {
+            if (dropStaleTop()) {
+                if (dueDeadline[0] > now) {
                     return null;
                 }
-                removeDue(0);
+                Entry top = dueEntry[0];
+                removeDueTop();
+                top.slot = Entry.NOWHERE;
                 size--;
                 return top;
             }
@@ -158,8 +176,8 @@ public final class TimerWheel {
         if (size == 0) {
             return Long.MAX_VALUE;
         }
-        if (dueSize > 0) {
-            return due[0].deadline;
+        if (dropStaleTop()) {
+            return dueDeadline[0];
         }
         long best = Long.MAX_VALUE;
         for (int level = 0; level < levels; level++) {
@@ -180,10 +198,10 @@ public final class TimerWheel {
         if (size == 0) {
             return Long.MAX_VALUE;
         }
-        while (dueSize == 0) {
+        while (!dropStaleTop()) {
             expireNext(Long.MAX_VALUE);
         }
-        return due[0].deadline;
+        return dueDeadline[0];
     }
 
     // ---------------------------------------------------------------------------------------------------- wheel
@@ -198,33 +216,31 @@ public final class TimerWheel {
         int level = diff == 0 ? 0 : (63 - Long.numberOfLeadingZeros(diff)) / SLOT_BITS;
         int digit = (int) (tick >>> (level * SLOT_BITS)) & SLOT_MASK;
         int slot = level * SLOTS + digit;
-        Entry head = slots[slot];
-        e.prev = null;
-        e.next = head;
-        if (head != null) {
-            head.prev = e;
+        Entry[] entries = slots[slot];
+        int n = slotSizes[slot];
+        if (entries == null || n == entries.length) {
+            entries = slots[slot] = entries == null ? new Entry[8] : Arrays.copyOf(entries, n << 1);
         }
-        slots[slot] = e;
+        entries[n] = e;
+        slotSizes[slot] = n + 1;
         e.slot = slot;
+        e.position = n;
         occupied[level] |= 1L << digit;
     }
 
     private void unlink(Entry e, int slot) {
-        Entry prev = e.prev;
-        Entry next = e.next;
-        if (prev == null) {
-            slots[slot] = next;
-            if (next == null) {
-                occupied[slot >>> SLOT_BITS] &= ~(1L << (slot & SLOT_MASK));
-            }
-        } else {
-            prev.next = next;
+        Entry[] entries = slots[slot];
+        int last = --slotSizes[slot];
+        int at = e.position;
+        if (at != last) { // swap-remove: the last entry takes the hole
+            Entry moved = entries[last];
+            entries[at] = moved;
+            moved.position = at;
         }
-        if (next != null) {
-            next.prev = prev;
+        entries[last] = null;
+        if (last == 0) {
+            occupied[slot >>> SLOT_BITS] &= ~(1L << (slot & SLOT_MASK));
         }
-        e.prev = null;
-        e.next = null;
         e.slot = Entry.NOWHERE;
     }
 
@@ -266,98 +282,168 @@ public final class TimerWheel {
         }
         int digit = (int) (best >>> (bestLevel * SLOT_BITS)) & SLOT_MASK;
         int slot = bestLevel * SLOTS + digit;
-        Entry e = slots[slot];
-        slots[slot] = null;
+        Entry[] entries = slots[slot];
+        int n = slotSizes[slot];
+        slotSizes[slot] = 0;
         occupied[bestLevel] &= ~(1L << digit);
-        cursor = bestLevel == 0 ? best + 1 : best;
-        while (e != null) {
-            Entry next = e.next;
-            e.prev = null;
-            e.next = null;
-            e.slot = Entry.NOWHERE;
-            place(e); // level 0: tick < cursor, so into the heap; higher: a lower level
-            e = next;
+        if (bestLevel == 0) {
+            cursor = best + 1;
+            expireIntoDue(entries, n);
+        } else {
+            cursor = best;
+            for (int i = 0; i < n; i++) { // a plain array walk: independent loads, unlike a linked list
+                Entry e = entries[i];
+                entries[i] = null;
+                place(e); // a lower level (never this slot), or the heap
+            }
         }
         return true;
     }
 
     // ---------------------------------------------------------------------------------------------------- due heap
 
-    private static boolean before(Entry a, Entry b) {
-        return a.deadline < b.deadline || (a.deadline == b.deadline && a.sequence < b.sequence);
-    }
-
-    private void pushDue(Entry e) {
-        if (dueSize == due.length) {
-            due = Arrays.copyOf(due, dueSize << 1);
+    /** Drops stale records from the top. @return whether a live record is on top */
+    private boolean dropStaleTop() {
+        if (dueStale == 0) { // no entry was cancelled while due: every record is live, no need to touch the entry
+            return dueSize > 0;
         }
-        e.slot = Entry.DUE;
-        siftUp(dueSize++, e);
-    }
-
-    private void removeDue(int index) {
-        Entry removed = due[index];
-        int last = --dueSize;
-        Entry moved = due[last];
-        due[last] = null;
-        if (index != last) {
-            siftDown(index, moved);
-            if (due[index] == moved) {
-                siftUp(index, moved);
+        while (dueSize > 0) {
+            Entry e = dueEntry[0];
+            if (e.slot == Entry.DUE && e.sequence == dueSequence[0]) {
+                return true;
             }
+            removeDueTop();
+            dueStale--;
         }
-        removed.slot = Entry.NOWHERE;
-    }
-
-    private void siftUp(int index, Entry e) {
-        while (index > 0) {
-            int parent = (index - 1) >>> 1;
-            Entry p = due[parent];
-            if (!before(e, p)) {
-                break;
-            }
-            due[index] = p;
-            p.slot = Entry.DUE - index;
-            index = parent;
-        }
-        due[index] = e;
-        e.slot = Entry.DUE - index;
-    }
-
-    private void siftDown(int index, Entry e) {
-        int half = dueSize >>> 1;
-        while (index < half) {
-            int child = (index << 1) + 1;
-            Entry c = due[child];
-            int right = child + 1;
-            if (right < dueSize && before(due[right], c)) {
-                child = right;
-                c = due[child];
-            }
-            if (!before(c, e)) {
-                break;
-            }
-            due[index] = c;
-            c.slot = Entry.DUE - index;
-            index = child;
-        }
-        due[index] = e;
-        e.slot = Entry.DUE - index;
+        return false;
     }
 
     /**
-     * A timer the wheel can hold. Subclass it to carry the timer's work; the wheel links entries intrusively, so an
-     * entry is in at most one wheel at a time.
+     * Moves an expired level-0 slot into the heap: the keys are copied in one pass (independent loads), then the heap
+     * is rebuilt bottom-up in O(k) when it was empty, which is the common case (poll expires only into an empty heap).
+     */
+    private void expireIntoDue(Entry[] entries, int n) {
+        int base = dueSize;
+        int need = base + n;
+        if (need > dueEntry.length) {
+            int cap = Math.max(need, dueEntry.length << 1);
+            dueDeadline = Arrays.copyOf(dueDeadline, cap);
+            dueSequence = Arrays.copyOf(dueSequence, cap);
+            dueEntry = Arrays.copyOf(dueEntry, cap);
+        }
+        for (int i = 0; i < n; i++) {
+            Entry e = entries[i];
+            entries[i] = null;
+            e.slot = Entry.DUE;
+            dueDeadline[base + i] = e.deadline;
+            dueSequence[base + i] = e.sequence;
+            dueEntry[base + i] = e;
+        }
+        dueSize = need;
+        if (base == 0) {
+            for (int i = (need >>> 1) - 1; i >= 0; i--) {
+                siftDown(i, dueDeadline[i], dueSequence[i], dueEntry[i]);
+            }
+        } else {
+            for (int i = base; i < need; i++) {
+                siftUp(i, dueDeadline[i], dueSequence[i], dueEntry[i]);
+            }
+        }
+    }
+
+    private void pushDue(Entry e) {
+        if (dueSize == dueEntry.length) {
+            int n = dueSize << 1;
+            dueDeadline = Arrays.copyOf(dueDeadline, n);
+            dueSequence = Arrays.copyOf(dueSequence, n);
+            dueEntry = Arrays.copyOf(dueEntry, n);
+        }
+        e.slot = Entry.DUE;
+        siftUp(dueSize++, e.deadline, e.sequence, e);
+    }
+
+    private void removeDueTop() {
+        int last = --dueSize;
+        long d = dueDeadline[last];
+        long q = dueSequence[last];
+        Entry e = dueEntry[last];
+        dueEntry[last] = null;
+        if (last > 0) {
+            siftDown(0, d, q, e);
+        }
+    }
+
+    /** Rebuilds the heap without its stale records: O(k). */
+    private void compactDue() {
+        int n = 0;
+        for (int i = 0; i < dueSize; i++) {
+            Entry e = dueEntry[i];
+            if (e.slot == Entry.DUE && e.sequence == dueSequence[i]) {
+                dueDeadline[n] = dueDeadline[i];
+                dueSequence[n] = dueSequence[i];
+                dueEntry[n++] = e;
+            }
+        }
+        Arrays.fill(dueEntry, n, dueSize, null);
+        dueSize = n;
+        dueStale = 0;
+        for (int i = (n >>> 1) - 1; i >= 0; i--) {
+            siftDown(i, dueDeadline[i], dueSequence[i], dueEntry[i]);
+        }
+    }
+
+    private void siftUp(int index, long deadline, long sequence, Entry e) {
+        while (index > 0) {
+            int parent = (index - 1) >>> 1;
+            long pd = dueDeadline[parent];
+            if (deadline > pd || (deadline == pd && sequence > dueSequence[parent])) {
+                break;
+            }
+            dueDeadline[index] = pd;
+            dueSequence[index] = dueSequence[parent];
+            dueEntry[index] = dueEntry[parent];
+            index = parent;
+        }
+        dueDeadline[index] = deadline;
+        dueSequence[index] = sequence;
+        dueEntry[index] = e;
+    }
+
+    private void siftDown(int index, long deadline, long sequence, Entry e) {
+        int half = dueSize >>> 1;
+        while (index < half) {
+            int child = (index << 1) + 1;
+            int right = child + 1;
+            if (right < dueSize && (dueDeadline[right] < dueDeadline[child]
+                    || (dueDeadline[right] == dueDeadline[child] && dueSequence[right] < dueSequence[child]))) {
+                child = right;
+            }
+            long cd = dueDeadline[child];
+            if (cd > deadline || (cd == deadline && dueSequence[child] > sequence)) {
+                break;
+            }
+            dueDeadline[index] = cd;
+            dueSequence[index] = dueSequence[child];
+            dueEntry[index] = dueEntry[child];
+            index = child;
+        }
+        dueDeadline[index] = deadline;
+        dueSequence[index] = sequence;
+        dueEntry[index] = e;
+    }
+
+    /**
+     * A timer the wheel can hold. Subclass it to carry the timer's work; an entry records its place in the wheel, so it
+     * is in at most one wheel at a time.
      */
     public abstract static class Entry {
         static final int NOWHERE = -1;
-        static final int DUE = -2; // slot <= DUE: in the due heap at index DUE - slot
+        static final int DUE = -2; // in the due heap
 
-        Entry prev;
-        Entry next;
         long deadline;
         long sequence;
-        int slot = NOWHERE; // >= 0: wheel slot; NOWHERE; <= DUE: due-heap index DUE - slot
+        int slot = NOWHERE; // >= 0: wheel slot; NOWHERE; DUE
+        int position;       // index in its slot's array while in the wheel
 
         protected Entry() {
         }
