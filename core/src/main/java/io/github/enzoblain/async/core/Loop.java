@@ -62,7 +62,8 @@ public final class Loop implements Executor, AutoCloseable {
      *   the order tasks are accepted in is the order the loop observed their submissions. It also carries signals:
      *   a cancelled timer task offered again (so the driver unlinks it), a spawned task whose stage completed.
      * - Counters: a long[] written only by the driver with opaque stores (plain moves on x86) and read with opaque
-     *   loads; rejections at a foreign caller are counted in an AtomicLong.
+     *   loads; rejections at a foreign caller are counted in an AtomicLong. "Running" is derived (runs started minus
+     *   runs ended), so a plain task costs two counter stores around its run, not four.
      * - Time: the wheel runs on nanoseconds since `origin` (the clock reading at construction), so any clock origin
      *   and any delay up to Long.MAX_VALUE works without overflow; the clock is read only when a timer is pending or a
      *   tracked task needs a timestamp.
@@ -74,18 +75,26 @@ public final class Loop implements Executor, AutoCloseable {
 
     private static final int OPEN = 0, CLOSING = 1, TERMINATED = 2;
 
-    private static final int SUBMITTED = 0, STARTED = 1, COMPLETED = 2, FAILED = 3, CANCELLED = 4, REJECTED = 5,
-            QUEUED = 6, RUNNING = 7, TIMERS = 8, PEAK = 9, LISTENER_ERRORS = 10, FAILED_RUNS = 11, COUNTERS = 12;
+    private static final int FAILED = 3, CANCELLED = 4, REJECTED = 5, RESTED = 7, TIMERS = 8, PEAK = 9, LISTENER_ERRORS = 10, FAILED_RUNS = 11, COUNTERS = 12;
 
     private static final VarHandle COUNTER = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle DRIVER;
     private static final VarHandle LIFECYCLE;
+    // the four counters every task touches live in fields (no array indirection or bounds check on the hot path)
+    private static final VarHandle SUBMITTED_COUNT;
+    private static final VarHandle STARTED_COUNT;
+    private static final VarHandle COMPLETED_COUNT;
+    private static final VarHandle QUEUED_COUNT;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             DRIVER = l.findVarHandle(Loop.class, "driver", Thread.class);
             LIFECYCLE = l.findVarHandle(Loop.class, "lifecycle", int.class);
+            SUBMITTED_COUNT = l.findVarHandle(Loop.class, "submittedCount", long.class);
+            STARTED_COUNT = l.findVarHandle(Loop.class, "startedCount", long.class);
+            COMPLETED_COUNT = l.findVarHandle(Loop.class, "completedCount", long.class);
+            QUEUED_COUNT = l.findVarHandle(Loop.class, "queuedCount", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -110,6 +119,10 @@ public final class Loop implements Executor, AutoCloseable {
     private final boolean stopPeriodicOnFailure;
 
     private final long[] counters = new long[COUNTERS];
+    private long submittedCount;
+    private long startedCount;
+    private long completedCount;
+    private long queuedCount;
     private final AtomicLong callerRejected = new AtomicLong();
     private final AtomicLong ids = new AtomicLong();
     private final CountDownLatch terminated = new CountDownLatch(1);
@@ -126,6 +139,7 @@ public final class Loop implements Executor, AutoCloseable {
     private int awaiting; // spawned tasks waiting for their stage
     private int handledLifecycle = OPEN; // the lifecycle state the driver has acted on
     private boolean idle = true;
+    private int peakDepth;
 
     private Loop(Builder b) {
         this.name = b.name;
@@ -180,7 +194,7 @@ public final class Loop implements Executor, AutoCloseable {
             if (!inbox.isEmpty()) {
                 drainInbox();
             }
-            inc(SUBMITTED);
+            SUBMITTED_COUNT.setOpaque(this, submittedCount + 1);
             RejectedExecutionException rejected = enqueue(task);
             if (rejected != null) {
                 throw rejected;
@@ -343,7 +357,7 @@ public final class Loop implements Executor, AutoCloseable {
                     finishSpawned((SpawnedTask<?>) t);
                 }
             } else {
-                inc(SUBMITTED);
+                SUBMITTED_COUNT.setOpaque(this, submittedCount + 1);
                 RejectedExecutionException rejected = enqueue((Runnable) o);
                 if (rejected != null) {
                     report(rejected);
@@ -358,7 +372,7 @@ public final class Loop implements Executor, AutoCloseable {
 
     /** First arrival of a tracked task on the driver. @return the rejection if the task itself was rejected */
     private RejectedExecutionException takeIn(LoopTask<?> t) {
-        inc(SUBMITTED);
+        SUBMITTED_COUNT.setOpaque(this, submittedCount + 1);
         if (hooked) {
             for (LoopListener l : listeners) {
                 try {
@@ -387,7 +401,7 @@ public final class Loop implements Executor, AutoCloseable {
             ((LoopTask<?>) task).where = LoopTask.QUEUED;
         }
         if (queue.offer(task)) {
-            queueChanged();
+            queueGrew();
             return null;
         }
         Runnable victim = admission.onFull(task, queue);
@@ -425,18 +439,28 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     private void queueChanged() {
+        queueGrew();
+        queueShrank();
+    }
+
+    private void queueGrew() {
         int depth = queue.size();
-        publish(QUEUED, depth);
-        if (depth > counters[PEAK]) {
+        QUEUED_COUNT.setOpaque(this, (long) depth);
+        if (depth > peakDepth) {
+            peakDepth = depth;
             publish(PEAK, depth);
         }
-        if (!aboveHigh) {
-            if (depth >= highWatermark) {
-                aboveHigh = true;
-                aboveHighPublished = true;
-                watermark(Watermark.HIGH, depth);
-            }
-        } else if (depth <= lowWatermark) {
+        if (!aboveHigh && depth >= highWatermark) {
+            aboveHigh = true;
+            aboveHighPublished = true;
+            watermark(Watermark.HIGH, depth);
+        }
+    }
+
+    private void queueShrank() {
+        int depth = queue.size();
+        QUEUED_COUNT.setOpaque(this, (long) depth);
+        if (aboveHigh && depth <= lowWatermark) {
             aboveHigh = false;
             aboveHighPublished = false;
             watermark(Watermark.LOW, depth);
@@ -613,44 +637,49 @@ public final class Loop implements Executor, AutoCloseable {
             serveStopRequest();
             return false;
         }
-        if (!wheel.isEmpty()) {
-            long now = nowRelative();
-            TimerWheel.Entry e;
-            while ((e = wheel.poll(now)) != null) {
-                LoopTask<?> t = (LoopTask<?>) e;
-                publish(TIMERS, wheel.size());
-                if (t.state == LoopTask.CANCELLED) {
-                    collectCancelled(t);
-                    continue;
-                }
-                if (lifecycle != OPEN && t instanceof PeriodicTask && t.transition(LoopTask.PENDING, LoopTask.CANCELLED)) {
-                    t.finish(LoopTask.CANCELLED, null);
-                    collectCancelled(t); // a closing loop does not run periodic tasks again
-                    continue;
-                }
-                if (hooked) {
-                    for (LoopListener l : listeners) {
-                        try {
-                            l.onTimerFired(t);
-                        } catch (Throwable x) {
-                            listenerFailed(x);
-                        }
-                    }
-                }
-                if (runTracked(t)) {
-                    return true;
-                }
-            }
+        if (!wheel.isEmpty() && fireDueTimer()) {
+            return true;
         }
         Runnable r;
         while ((r = queue.poll()) != null) {
-            queueChanged();
-            if (r instanceof LoopTask) {
-                if (runTracked((LoopTask<?>) r)) {
-                    return true;
-                }
-            } else {
+            queueShrank();
+            if (!(r instanceof LoopTask)) {
                 runPlain(r);
+                return true;
+            }
+            if (runTracked((LoopTask<?>) r)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Fires the earliest due timer, skipping cancelled ones (driver only). @return whether a task ran */
+    private boolean fireDueTimer() {
+        long now = nowRelative();
+        TimerWheel.Entry e;
+        while ((e = wheel.poll(now)) != null) {
+            LoopTask<?> t = (LoopTask<?>) e;
+            publish(TIMERS, wheel.size());
+            if (t.state == LoopTask.CANCELLED) {
+                collectCancelled(t);
+                continue;
+            }
+            if (lifecycle != OPEN && t instanceof PeriodicTask && t.transition(LoopTask.PENDING, LoopTask.CANCELLED)) {
+                t.finish(LoopTask.CANCELLED, null);
+                collectCancelled(t); // a closing loop does not run periodic tasks again
+                continue;
+            }
+            if (hooked) {
+                for (LoopListener l : listeners) {
+                    try {
+                        l.onTimerFired(t);
+                    } catch (Throwable x) {
+                        listenerFailed(x);
+                    }
+                }
+            }
+            if (runTracked(t)) {
                 return true;
             }
         }
@@ -659,14 +688,11 @@ public final class Loop implements Executor, AutoCloseable {
 
     private void runPlain(Runnable r) {
         idle = false;
-        inc(STARTED);
-        publish(RUNNING, counters[RUNNING] + 1);
+        STARTED_COUNT.setOpaque(this, startedCount + 1);
         try {
             r.run();
-            publish(RUNNING, counters[RUNNING] - 1);
-            inc(COMPLETED);
+            COMPLETED_COUNT.setOpaque(this, completedCount + 1);
         } catch (Throwable e) {
-            publish(RUNNING, counters[RUNNING] - 1);
             inc(FAILED);
             inc(FAILED_RUNS);
             report(e);
@@ -682,8 +708,7 @@ public final class Loop implements Executor, AutoCloseable {
         idle = false;
         t.where = LoopTask.ACTIVE;
         t.startedAt = clock.nanoTime();
-        inc(STARTED);
-        publish(RUNNING, counters[RUNNING] + 1);
+        STARTED_COUNT.setOpaque(this, startedCount + 1);
         if (hooked) {
             for (LoopListener l : listeners) {
                 try {
@@ -700,7 +725,6 @@ public final class Loop implements Executor, AutoCloseable {
         } catch (Throwable e) {
             error = e;
         }
-        publish(RUNNING, counters[RUNNING] - 1);
         t.afterRun(value, error);
         return true;
     }
@@ -708,7 +732,7 @@ public final class Loop implements Executor, AutoCloseable {
     void taskSucceeded(LoopTask<?> t, Object value) {
         t.where = LoopTask.DONE;
         t.finish(LoopTask.COMPLETED, value);
-        inc(COMPLETED);
+        COMPLETED_COUNT.setOpaque(this, completedCount + 1);
         notifySuccess(t);
     }
 
@@ -743,6 +767,9 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     void periodicRan(PeriodicTask t, Throwable error) {
+        if (error == null || !stopPeriodicOnFailure) {
+            inc(RESTED); // this run ended and the task lives on (until re-armed or cancelled below)
+        }
         if (error != null) {
             taskFailed(t, error, stopPeriodicOnFailure);
             if (stopPeriodicOnFailure) {
@@ -769,8 +796,7 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     void awaitStage(SpawnedTask<?> t) {
-        awaiting++;
-        publish(RUNNING, counters[RUNNING] + 1);
+        awaiting++; // still running: counted by started - completed - failed
     }
 
     /** Any thread: the stage of a spawned task completed. */
@@ -791,7 +817,6 @@ public final class Loop implements Executor, AutoCloseable {
     @SuppressWarnings({"unchecked", "rawtypes"})
     private void finishSpawned(SpawnedTask<?> t) {
         awaiting--;
-        publish(RUNNING, counters[RUNNING] - 1);
         Throwable e = t.stageError;
         if (e != null) {
             if (e instanceof java.util.concurrent.CompletionException && e.getCause() != null) {
@@ -1079,7 +1104,7 @@ public final class Loop implements Executor, AutoCloseable {
                     if (o instanceof LoopTask) {
                         LoopTask<?> t = (LoopTask<?>) o;
                         if (t.where == LoopTask.NEW) {
-                            inc(SUBMITTED);
+                            SUBMITTED_COUNT.setOpaque(this, submittedCount + 1);
                             if (t.state == LoopTask.CANCELLED) {
                                 collectCancelled(t);
                             } else {
@@ -1087,7 +1112,7 @@ public final class Loop implements Executor, AutoCloseable {
                             }
                         }
                     } else {
-                        inc(SUBMITTED);
+                        SUBMITTED_COUNT.setOpaque(this, submittedCount + 1);
                         inc(REJECTED);
                     }
                 }
@@ -1138,9 +1163,15 @@ public final class Loop implements Executor, AutoCloseable {
     public LoopStats stats() {
         long rejectedAtCaller = callerRejected.get();
         return new LoopStats(
-                read(SUBMITTED) + rejectedAtCaller, read(STARTED), read(COMPLETED), read(FAILED), read(CANCELLED),
-                read(REJECTED) + rejectedAtCaller, read(QUEUED), read(RUNNING), read(TIMERS), read(PEAK),
+                (long) SUBMITTED_COUNT.getOpaque(this) + rejectedAtCaller, (long) STARTED_COUNT.getOpaque(this), (long) COMPLETED_COUNT.getOpaque(this), read(FAILED), read(CANCELLED),
+                read(REJECTED) + rejectedAtCaller, (long) QUEUED_COUNT.getOpaque(this), running(), read(TIMERS), read(PEAK),
                 inbox.size(), read(LISTENER_ERRORS), read(FAILED_RUNS));
+    }
+
+    /** Runs begun and not ended: plain and tracked runs end completed or failed; a periodic run ends "rested". */
+    private long running() {
+        long started = (long) STARTED_COUNT.getOpaque(this); // read first: the others only catch up with it
+        return Math.max(0, started - (long) COMPLETED_COUNT.getOpaque(this) - read(FAILED) - read(RESTED));
     }
 
     /** @return the loop's name */
@@ -1180,7 +1211,7 @@ public final class Loop implements Executor, AutoCloseable {
 
     /** @return the number of tasks currently in the run queue (recent value off the driver thread) */
     public int queueDepth() {
-        return (int) read(QUEUED);
+        return (int) (long) QUEUED_COUNT.getOpaque(this);
     }
 
     /** @return the number of pending timers (recent value off the driver thread) */
