@@ -6,12 +6,10 @@ import io.github.enzoblain.async.reactive.FlowIngest;
 import org.reactivestreams.tck.flow.FlowSubscriberBlackboxVerification;
 import org.testng.annotations.AfterClass;
 import org.testng.annotations.BeforeClass;
-import org.testng.annotations.Test;
 
 import java.util.concurrent.Flow;
 
 /** The java.util.concurrent.Flow view of LoopIngestSubscriber, blackbox. */
-@Test
 public class FlowIngestBlackboxTckTest extends FlowSubscriberBlackboxVerification<Integer> {
 
     private Loop loop;

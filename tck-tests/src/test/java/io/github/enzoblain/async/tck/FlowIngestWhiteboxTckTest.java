@@ -6,12 +6,10 @@ import org.reactivestreams.FlowAdapters;
 import org.reactivestreams.tck.flow.FlowSubscriberWhiteboxVerification;
 import org.testng.annotations.AfterClass;
 import org.testng.annotations.BeforeClass;
-import org.testng.annotations.Test;
 
 import java.util.concurrent.Flow;
 
 /** The java.util.concurrent.Flow view of LoopIngestSubscriber, whitebox. */
-@Test
 public class FlowIngestWhiteboxTckTest extends FlowSubscriberWhiteboxVerification<Integer> {
 
     private Loop loop;

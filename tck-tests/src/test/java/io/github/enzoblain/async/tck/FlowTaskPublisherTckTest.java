@@ -8,12 +8,10 @@ import io.github.enzoblain.async.reactive.TaskResult;
 import org.reactivestreams.tck.flow.FlowPublisherVerification;
 import org.testng.annotations.AfterClass;
 import org.testng.annotations.BeforeClass;
-import org.testng.annotations.Test;
 
 import java.util.concurrent.Flow;
 
 /** The java.util.concurrent.Flow view of TaskPublisher (default options), on a loop driven by a LoopThread. */
-@Test
 public class FlowTaskPublisherTckTest extends FlowPublisherVerification<TaskResult<Long>> {
 
     private Loop loop;

@@ -7,10 +7,8 @@ import org.reactivestreams.Subscriber;
 import org.reactivestreams.tck.SubscriberBlackboxVerification;
 import org.testng.annotations.AfterClass;
 import org.testng.annotations.BeforeClass;
-import org.testng.annotations.Test;
 
 /** LoopIngestSubscriber, blackbox (it requests on its own), on a loop driven by a LoopThread. */
-@Test
 public class IngestSubscriberBlackboxTckTest extends SubscriberBlackboxVerification<Integer> {
 
     private Loop loop;

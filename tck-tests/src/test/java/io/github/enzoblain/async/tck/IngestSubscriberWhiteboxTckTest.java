@@ -6,10 +6,8 @@ import org.reactivestreams.Subscriber;
 import org.reactivestreams.tck.SubscriberWhiteboxVerification;
 import org.testng.annotations.AfterClass;
 import org.testng.annotations.BeforeClass;
-import org.testng.annotations.Test;
 
 /** LoopIngestSubscriber, whitebox, on a loop driven by a LoopThread. */
-@Test
 public class IngestSubscriberWhiteboxTckTest extends SubscriberWhiteboxVerification<Integer> {
 
     private Loop loop;

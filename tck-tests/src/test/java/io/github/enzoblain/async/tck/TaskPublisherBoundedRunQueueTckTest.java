@@ -5,14 +5,12 @@ import io.github.enzoblain.async.core.queue.RunQueues;
 import io.github.enzoblain.async.reactive.TaskPublisher;
 import io.github.enzoblain.async.reactive.TaskResult;
 import org.reactivestreams.Publisher;
-import org.testng.annotations.Test;
 
 /**
  * TaskPublisher on a loop whose run queue is bounded (8 tasks, watermarks 6/2) with a prefetch of 32: each
  * subscription's admission is capped by the queue's capacity. Several subscriptions sharing the loop (the TCK runs
  * some at once) can still fill it: a task the loop rejects is then a result carrying the RejectedExecutionException.
  */
-@Test
 public class TaskPublisherBoundedRunQueueTckTest extends TaskPublisherTckBase {
 
     @Override

@@ -3,10 +3,8 @@ package io.github.enzoblain.async.tck;
 import io.github.enzoblain.async.reactive.TaskPublisher;
 import io.github.enzoblain.async.reactive.TaskResult;
 import org.reactivestreams.Publisher;
-import org.testng.annotations.Test;
 
 /** TaskPublisher, default options: results in completion order, prefetch 16. */
-@Test
 public class TaskPublisherCompletionOrderTckTest extends TaskPublisherTckBase {
 
     @Override

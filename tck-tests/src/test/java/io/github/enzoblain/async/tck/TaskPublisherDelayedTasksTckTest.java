@@ -3,10 +3,8 @@ package io.github.enzoblain.async.tck;
 import io.github.enzoblain.async.reactive.TaskPublisher;
 import io.github.enzoblain.async.reactive.TaskResult;
 import org.reactivestreams.Publisher;
-import org.testng.annotations.Test;
 
 /** TaskPublisher of delayed tasks (0, 1, 2 ms in turn, real time), in completion order. */
-@Test
 public class TaskPublisherDelayedTasksTckTest extends TaskPublisherTckBase {
 
     @Override

@@ -3,10 +3,8 @@ package io.github.enzoblain.async.tck;
 import io.github.enzoblain.async.reactive.TaskPublisher;
 import io.github.enzoblain.async.reactive.TaskResult;
 import org.reactivestreams.Publisher;
-import org.testng.annotations.Test;
 
 /** TaskPublisher where every third task throws: the failures are results, the stream goes on. */
-@Test
 public class TaskPublisherFailingTasksTckTest extends TaskPublisherTckBase {
 
     @Override

@@ -3,10 +3,8 @@ package io.github.enzoblain.async.tck;
 import io.github.enzoblain.async.reactive.TaskPublisher;
 import io.github.enzoblain.async.reactive.TaskResult;
 import org.reactivestreams.Publisher;
-import org.testng.annotations.Test;
 
 /** TaskPublisher in submission order ({@code ordered(true)}), prefetch 4. */
-@Test
 public class TaskPublisherSubmissionOrderTckTest extends TaskPublisherTckBase {
 
     @Override

@@ -11,7 +11,7 @@ import org.testng.annotations.BeforeClass;
 abstract class TaskPublisherTckBase extends PublisherVerification<TaskResult<Long>> {
 
     Loop loop;
-    LoopThread thread;
+    private LoopThread thread;
 
     TaskPublisherTckBase() {
         super(Tck.environment(), Tck.GC_TIMEOUT_MILLIS);
@@ -22,10 +22,15 @@ abstract class TaskPublisherTckBase extends PublisherVerification<TaskResult<Lon
         return Loop.builder().name(getClass().getSimpleName()).build();
     }
 
+    /** @return the thread driving the loop for this configuration */
+    LoopThread newThread(Loop loop) {
+        return Tck.start(loop);
+    }
+
     @BeforeClass
     public void startLoop() {
         loop = newLoop();
-        thread = Tck.start(loop);
+        thread = newThread(loop);
     }
 
     @AfterClass(alwaysRun = true)
