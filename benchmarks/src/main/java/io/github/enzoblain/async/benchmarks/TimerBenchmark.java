@@ -12,6 +12,7 @@ import io.netty.util.TimerTask;
 import org.agrona.DeadlineTimerWheel;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
@@ -55,6 +56,9 @@ import java.util.concurrent.TimeUnit;
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
+// The same fixed heap for every contender: a million live timers per invocation should measure the timer structures,
+// not how the default adaptive young generation copies them.
+@Fork(value = 1, jvmArgsAppend = {"-Xms4g", "-Xmx4g", "-Xmn2g"})
 public class TimerBenchmark {
 
     /*
