@@ -548,10 +548,7 @@ public final class Loop implements Executor, AutoCloseable {
                     continue;
                 }
                 becameIdle();
-                long park = idleStrategy.idle();
-                if (park > 0) {
-                    park(park);
-                }
+                idle(idleStrategy);
             }
         } finally {
             exitDriver();
@@ -785,6 +782,17 @@ public final class Loop implements Executor, AutoCloseable {
             if (hooked) {
                 emit(IDLE, null, null, 0);
             }
+        }
+    }
+
+    /**
+     * The driver's idle phase: spins, yields or parks as the strategy says. No task ever runs inside it, which is why
+     * a BlockHound integration may allow blocking calls here (and in {@link #park}) on a thread that must not block.
+     */
+    private void idle(IdleStrategy strategy) {
+        long park = strategy.idle();
+        if (park > 0) {
+            park(park);
         }
     }
 

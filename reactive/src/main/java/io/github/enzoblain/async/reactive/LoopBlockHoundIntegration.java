@@ -4,7 +4,11 @@ import reactor.blockhound.BlockHound;
 import reactor.blockhound.integration.BlockHoundIntegration;
 
 /**
- * Tells BlockHound that a {@link NonBlockingLoopThread} must not block. Loaded by BlockHound through
+ * Tells BlockHound that a {@link NonBlockingLoopThread} must not block, except where the loop itself waits for work:
+ * its idle phase ({@code Loop.idle}: the idle strategy's spinning, yielding or parking, and {@code Loop.park}), the
+ * inbox's brief spin on a slot a producer is still writing ({@code Inbox.poll}), and a spawned task's completion
+ * waiting for room in a full inbox ({@code Loop.stageCompleted}). No task runs inside any of these, so a task that
+ * blocks is still reported. Loaded by BlockHound through
  * {@link java.util.ServiceLoader} ({@code META-INF/services/reactor.blockhound.integration.BlockHoundIntegration});
  * BlockHound is an optional dependency, so this class is inert unless the application installs BlockHound.
  *
@@ -18,5 +22,9 @@ public final class LoopBlockHoundIntegration implements BlockHoundIntegration {
     @Override
     public void applyTo(BlockHound.Builder builder) {
         builder.nonBlockingThreadPredicate(p -> p.or(t -> t instanceof NonBlockingLoopThread));
+        builder.allowBlockingCallsInside("io.github.enzoblain.async.core.Loop", "idle");
+        builder.allowBlockingCallsInside("io.github.enzoblain.async.core.Loop", "park");
+        builder.allowBlockingCallsInside("io.github.enzoblain.async.core.Loop", "stageCompleted");
+        builder.allowBlockingCallsInside("io.github.enzoblain.async.core.Inbox", "poll");
     }
 }
