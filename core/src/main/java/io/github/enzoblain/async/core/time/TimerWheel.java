@@ -12,7 +12,8 @@ import java.util.Arrays;
  * was created). Any deadline up to {@link Long#MAX_VALUE} works; a timer is never returned by {@link #poll(long)} before
  * its deadline, and a far deadline never delays a near one.
  *
- * <p><b>Entries.</b> A timer is an {@link Entry}: the wheel links entries intrusively, so arming allocates nothing.
+ * <p><b>Entries.</b> A timer is an {@link Entry}, which records where it is in the wheel, so cancelling is O(1); arming
+ * allocates nothing once the slot arrays have grown to the load (they never shrink).
  */
 public final class TimerWheel {
 
@@ -32,7 +33,8 @@ public final class TimerWheel {
      * unsigned: with 1 ns ticks, expiring the last tick (2^63 - 1) moves it to 2^63, after which every timer is due.
      *
      * Expiring: among the levels, find the occupied slot with the smallest start tick (ties go to the higher level).
-     * A level-0 slot moves its entries into the heap and the cursor steps past it; a higher slot moves the cursor to its
+     * A level-0 slot moves its entries into the heap (keys copied in one pass, the heap rebuilt bottom-up in O(k) when it
+     * was empty, as it is whenever poll expires a slot) and the cursor steps past it; a higher slot moves the cursor to its
      * start and re-places (cascades) its entries, which land on lower levels. An entry cascades at most LEVELS times,
      * so expiry is O(1) amortised per timer; empty stretches of time are skipped with one bitmap scan per level.
      *
