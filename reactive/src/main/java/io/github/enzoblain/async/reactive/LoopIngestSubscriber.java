@@ -22,7 +22,8 @@ import java.util.function.Consumer;
  * on the loop, with demand bounded by the loop's run queue: a fast producer never grows memory.
  *
  * <p><b>Flow control.</b> The items of this subscriber that are in the loop (handed over, not yet handled) plus those it
- * has requested and not yet received never exceed its window: {@code min(maxInFlight, run-queue capacity)}. It asks
+ * has requested and not yet received never exceed its window: {@code min(maxInFlight, run-queue capacity, high
+ * watermark)}, so on its own it never pushes the queue past its high watermark. It asks
  * for no more than the run queue's free room either, asks nothing while the loop is
  * {@linkplain Loop#isAboveHighWatermark() above its high watermark}, and asks again from the loop as its items are
  * handled, in batches of a quarter of the window, so the run queue stays under its bound and nothing is rejected.
@@ -90,7 +91,7 @@ public final class LoopIngestSubscriber<T> implements Subscriber<T> {
         if (maxInFlight <= 0) {
             throw new IllegalArgumentException("maxInFlight must be > 0, was " + maxInFlight);
         }
-        this.window = Math.min(maxInFlight, loop.queueCapacity());
+        this.window = Math.min(Math.min(maxInFlight, loop.queueCapacity()), loop.highWatermark());
         this.batch = Math.max(1, window / 4);
         int size = Integer.highestOneBit(window);
         if (size < window) {

@@ -55,7 +55,8 @@ class LoopIngestSubscriberTest {
         assertThat(s.completion().toCompletableFuture().isCompletedExceptionally()).isFalse();
         assertThat(s.handled()).isEqualTo(n);
         assertThat(sum.get()).isEqualTo(n * (n - 1) / 2);
-        assertThat(stats.peakQueueDepth()).isLessThanOrEqualTo(capacity);
+        assertThat(s.window()).isEqualTo(loop.highWatermark());
+        assertThat(stats.peakQueueDepth()).isLessThanOrEqualTo(loop.highWatermark()).isLessThan(capacity);
         assertThat(stats.rejected()).isZero();
         assertThat(stats.isBalanced()).isTrue();
     }
