@@ -28,7 +28,9 @@ import java.util.concurrent.TimeUnit;
  * <p><b>Concurrency.</b> Single-threaded: the benchmark thread is the loop's driver, and listeners are called on it.
  *
  * <p>Listeners ({@link #listener}): {@code none}; {@code noop} (a listener overriding nothing, so only the dispatch
- * and the handle the loop then gives every {@code execute()} task are paid); {@code metrics} ({@link LoopMetrics});
+ * and the handle the loop then gives every {@code execute()} task are paid); {@code metrics} ({@link LoopMetrics},
+ * every task timed); {@code metricsSampled64} / {@code metricsSampled256} ({@link LoopMetrics} timing one plain task
+ * in 64 / 256: the loop then tracks only those);
  * {@code trace} ({@link TraceRecorder}, capacity 2^16, so it wraps after ~22 batches and records in steady state
  * after that); {@code jfr} ({@link JfrLoopListener} with no recording running: every event type disabled);
  * {@code all} (metrics, trace and JFR together). The loop's run queue is the same in every case, so the differences
@@ -48,7 +50,7 @@ public class HookCostBenchmark {
     static final int TASKS = 1_000;
     static final int TRACE_CAPACITY = 1 << 16;
 
-    @Param({"none", "noop", "metrics", "trace", "jfr", "all"})
+    @Param({"none", "noop", "metrics", "metricsSampled64", "metricsSampled256", "trace", "jfr", "all"})
     public String listener;
 
     private final Counter task = new Counter();
@@ -64,6 +66,8 @@ public class HookCostBenchmark {
             case "none" -> { }
             case "noop" -> b.listener(new LoopListener() { });
             case "metrics" -> b.listener(new LoopMetrics(clock));
+            case "metricsSampled64" -> b.listener(new LoopMetrics(clock, 64));
+            case "metricsSampled256" -> b.listener(new LoopMetrics(clock, 256));
             case "trace" -> b.listener(trace = new TraceRecorder("bench-hooks", clock, TRACE_CAPACITY));
             case "jfr" -> b.listener(new JfrLoopListener("bench-hooks", clock));
             case "all" -> b.listener(new LoopMetrics(clock))

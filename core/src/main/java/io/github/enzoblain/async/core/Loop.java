@@ -115,6 +115,7 @@ public final class Loop implements Executor, AutoCloseable {
     private final TimerWheel wheel;
     private final LoopListener[] listeners;
     private final boolean hooked;
+    private final int trackingInterval; // listeners see one plain execute() task in this many
     private final Consumer<Throwable> errorHandler;
     private final int highWatermark;
     private final int lowWatermark;
@@ -143,6 +144,7 @@ public final class Loop implements Executor, AutoCloseable {
     private int handledLifecycle = OPEN; // the lifecycle state the driver has acted on
     private boolean idle = true;
     private int peakDepth;
+    private int untilTracked = 1; // plain tasks to go before the next tracked one (racy off the driver: a sample)
 
     private Loop(Builder b) {
         this.name = b.name;
@@ -155,6 +157,15 @@ public final class Loop implements Executor, AutoCloseable {
         this.wheel = new TimerWheel(b.tickShift);
         this.listeners = b.listeners.toArray(new LoopListener[0]);
         this.hooked = listeners.length > 0;
+        int interval = Integer.MAX_VALUE;
+        for (LoopListener l : listeners) {
+            int i = l.trackingInterval();
+            if (i < 1) {
+                throw new IllegalArgumentException("listener " + l + ": tracking interval must be >= 1, was " + i);
+            }
+            interval = Math.min(interval, i);
+        }
+        this.trackingInterval = hooked ? interval : 0;
         this.errorHandler = b.errorHandler;
         this.highWatermark = b.highWatermark;
         this.lowWatermark = b.lowWatermark;
@@ -178,7 +189,8 @@ public final class Loop implements Executor, AutoCloseable {
     // =========================================================================================== submission
 
     /**
-     * Runs {@code task} on the loop. On the driver thread, with no listener installed, this allocates nothing.
+     * Runs {@code task} on the loop. On the driver thread, with no listener installed, this allocates nothing; with
+     * listeners, the loop tracks one such task in their {@link LoopListener#trackingInterval() tracking interval}.
      *
      * @throws RejectedExecutionException if the loop is closed, its inbox full, or (on the driver thread) its bounded
      *                                    run queue full and the admission policy rejects the task
@@ -186,7 +198,7 @@ public final class Loop implements Executor, AutoCloseable {
     @Override
     public void execute(Runnable task) {
         Objects.requireNonNull(task, "task");
-        if (hooked) {
+        if (hooked && trackNext()) {
             accept(new LoopTask<Void>(this, ids.getAndIncrement(), task, DEFAULT_PRIORITY, false));
             return;
         }
@@ -293,6 +305,15 @@ public final class Loop implements Executor, AutoCloseable {
         long deadline = saturatedAdd(nowRelative(), Math.max(0, delayNanos));
         task.requestDeadline(deadline);
         return accept(task);
+    }
+
+    /** Whether the next plain task is tracked: one in {@code trackingInterval}, starting with the first. */
+    private boolean trackNext() {
+        if (--untilTracked > 0) {
+            return false;
+        }
+        untilTracked = trackingInterval;
+        return true;
     }
 
     private <T> TaskHandle<T> accept(LoopTask<T> task) {

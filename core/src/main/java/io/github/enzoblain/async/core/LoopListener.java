@@ -11,8 +11,11 @@ import java.util.concurrent.RejectedExecutionException;
  * <p><b>Isolation.</b> A callback that throws is caught; the error is passed to the loop's error handler and counted in
  * {@link LoopStats#listenerErrors()}; the other listeners still run and the task's fate is unchanged.
  *
- * <p>While any listener is installed, plain {@code execute(Runnable)} tasks are tracked as handles too, so that every
- * event carries a task; with no listener, {@code execute} allocates nothing.
+ * <p><b>Tracking.</b> Tasks submitted with a handle ({@code submit}, {@code schedule}, {@code spawn}) always produce
+ * events. A plain {@code execute(Runnable)} task produces events only if the loop tracks it (gives it a handle and
+ * clock readings, which costs far more than the task itself): with no listener, never, and {@code execute} allocates
+ * nothing; with listeners, one plain task in {@link #trackingInterval()} (the smallest interval among the loop's
+ * listeners), counted from the first. {@link LoopStats} counts every task either way.
  */
 public interface LoopListener {
 
@@ -50,5 +53,16 @@ public interface LoopListener {
 
     /** The run queue crossed a watermark. */
     default void onWatermark(Watermark mark, int queueDepth) {
+    }
+
+    /**
+     * How many plain {@code execute(Runnable)} tasks this listener needs to see: 1 (the default) for every one, as a
+     * trace needs; {@code n} for one in {@code n}, a sample, enough for latency distributions at a fraction of the
+     * cost. Read once, when the loop is built.
+     *
+     * @return the interval, at least 1
+     */
+    default int trackingInterval() {
+        return 1;
     }
 }

@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ListenerTest {
 
     /** Records every event as "event:id" (ids make the order checkable). */
-    static final class Recorder implements LoopListener {
+    static class Recorder implements LoopListener {
         final List<String> events = new ArrayList<>();
         final String prefix;
 
@@ -146,5 +146,60 @@ class ListenerTest {
         assertThat(reported).extracting(Throwable::getMessage).containsExactly("plain");
         assertThat(loop.stats().failed()).isEqualTo(1);
         assertThat(loop.stats().completed()).isEqualTo(1);
+    }
+
+    @Test
+    void aListenerCanAskForASampleOfPlainTasks() {
+        Recorder sampled = new Recorder("") {
+            @Override
+            public int trackingInterval() {
+                return 3;
+            }
+        };
+        Loop loop = Loop.builder().listener(sampled).build();
+        List<Integer> ran = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            int n = i;
+            loop.execute(() -> ran.add(n));
+        }
+        TaskHandle<String> tracked = loop.submit(() -> "always");
+        loop.runUntilIdle();
+        assertThat(ran).containsExactly(0, 1, 2, 3, 4, 5, 6);
+        assertThat(sampled.events).filteredOn(e -> e.startsWith("submit:")).hasSize(4); // plain 0, 3, 6 + the handle
+        assertThat(sampled.events).contains("success:" + tracked.id());
+        LoopStats s = loop.stats();
+        assertThat(s.submitted()).isEqualTo(8);
+        assertThat(s.completed()).isEqualTo(8);
+        assertThat(s.isBalanced()).isTrue();
+    }
+
+    @Test
+    void theLoopTracksAsOftenAsItsMostDemandingListenerAsks() {
+        Recorder sampled = new Recorder("") {
+            @Override
+            public int trackingInterval() {
+                return 100;
+            }
+        };
+        Recorder everything = new Recorder("");
+        Loop loop = Loop.builder().listener(sampled).listener(everything).build();
+        for (int i = 0; i < 5; i++) {
+            loop.execute(() -> { });
+        }
+        loop.runUntilIdle();
+        assertThat(everything.events).filteredOn(e -> e.startsWith("success:")).hasSize(5);
+        assertThat(sampled.events).isEqualTo(everything.events);
+    }
+
+    @Test
+    void aTrackingIntervalBelowOneIsRefusedAtBuild() {
+        LoopListener bad = new LoopListener() {
+            @Override
+            public int trackingInterval() {
+                return 0;
+            }
+        };
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Loop.builder().listener(bad).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tracking interval");
     }
 }

@@ -47,13 +47,47 @@ public final class LoopMetrics implements LoopListener {
             FAILED = 6, CANCELLED = 7, REJECTED = 8, TIMERS = 9, HIGH = 10, LOW = 11, IDLE = 12, COUNTERS = 13;
 
     private final Clock clock;
+    private final int sampleEvery;
     private final long[] counters = new long[COUNTERS];
     private final LatencyHistogram queueWait = new LatencyHistogram();
     private final LatencyHistogram runTime = new LatencyHistogram();
 
-    /** @param clock the clock of the loop this listener will be installed on */
+    /**
+     * Metrics of every task.
+     *
+     * @param clock the clock of the loop this listener will be installed on
+     */
     public LoopMetrics(Clock clock) {
+        this(clock, 1);
+    }
+
+    /**
+     * Metrics that time one plain {@code execute(Runnable)} task in {@code sampleEvery} (and every task with a handle).
+     * The histograms are then a sample: their percentiles and mean estimate the whole, their counts and totals cover
+     * the sample; the event counts of plain tasks cover the sample too, while {@code Loop.stats()} keeps the exact
+     * totals. Timing a task reads the clock twice, which can cost more than a small task itself: sampling keeps the
+     * distributions for a fraction of that cost.
+     *
+     * @param clock       the clock of the loop this listener will be installed on
+     * @param sampleEvery 1 for every task, {@code n} for one plain task in {@code n}
+     * @throws IllegalArgumentException if {@code sampleEvery < 1}
+     */
+    public LoopMetrics(Clock clock, int sampleEvery) {
         this.clock = Objects.requireNonNull(clock, "clock");
+        if (sampleEvery < 1) {
+            throw new IllegalArgumentException("sampleEvery must be >= 1, was " + sampleEvery);
+        }
+        this.sampleEvery = sampleEvery;
+    }
+
+    /** @return 1 if every task is measured, otherwise the sampling interval of plain tasks */
+    public int sampleEvery() {
+        return sampleEvery;
+    }
+
+    @Override
+    public int trackingInterval() {
+        return sampleEvery;
     }
 
     // ------------------------------------------------------------------------------------------- listener

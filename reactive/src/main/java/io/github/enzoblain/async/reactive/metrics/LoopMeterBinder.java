@@ -71,6 +71,11 @@ import java.util.function.ToLongFunction;
  * separate gauges above). The default prefix is {@code async} rather than {@code reactor} so these meters never clash
  * with Reactor's own meters of other types under the same name.
  *
+ * <p><b>Sampling.</b> With a {@link LoopMetrics} that times one plain task in {@code n}
+ * ({@link LoopMetrics#LoopMetrics(io.github.enzoblain.async.core.time.Clock, int)}), the direct submission count and
+ * the count of {@code tasks.completed} come from {@link Loop#stats()} (exact), its total is the sample's mean times
+ * that count, and the percentiles and max are the sample's.
+ *
  * <p><b>Concurrency.</b> {@link #bindTo} may be called from any thread. The meters read the loop's counters from the
  * scraping thread (recent values, see {@link LoopMetrics}). Following Micrometer's convention, the meters hold the loop
  * and the metrics weakly: they read NaN once the loop is unreachable.
@@ -109,7 +114,15 @@ public final class LoopMeterBinder implements MeterBinder {
     @Override
     public void bindTo(MeterRegistry registry) {
         String tasks = prefix + ".scheduler.tasks.";
-        submitted(registry, tasks, "direct", LoopMetrics::submittedDirect);
+        if (metrics.sampleEvery() == 1) {
+            submitted(registry, tasks, "direct", LoopMetrics::submittedDirect);
+        } else { // the metrics saw a sample of the plain tasks: the exact count comes from the loop's stats
+            LoopMetrics m = metrics;
+            FunctionCounter.builder(tasks + "submitted", loop,
+                            l -> Math.max(0, l.stats().submitted() - m.submittedDelayed() - m.submittedPeriodic()))
+                    .tags(tags).tag("submission.type", "direct").description("Tasks submitted to the loop")
+                    .baseUnit("tasks").register(registry);
+        }
         submitted(registry, tasks, "delayed", LoopMetrics::submittedDelayed);
         submitted(registry, tasks, "periodic_initial", LoopMetrics::submittedPeriodic);
         submitted(registry, tasks, "periodic_iteration", LoopMetrics::periodicIterations);
@@ -143,6 +156,19 @@ public final class LoopMeterBinder implements MeterBinder {
                               java.util.function.Function<LoopMetrics, LatencyHistogram> histogram) {
         ToLongFunction<LoopMetrics> count = m -> histogram.apply(m).count();
         ToDoubleFunction<LoopMetrics> total = m -> histogram.apply(m).totalNanos();
+        if (metrics.sampleEvery() > 1 && name.endsWith(".completed")) {
+            // a sample: the count of runs ended is exact from the loop's stats, the total is estimated from the mean
+            Loop l = loop;
+            count = m -> {
+                LoopStats s = l.stats();
+                return Math.max(0, s.started() - s.running());
+            };
+            ToLongFunction<LoopMetrics> exact = count;
+            total = m -> {
+                LatencyHistogram h = histogram.apply(m);
+                return h.count() == 0 ? 0 : (double) h.totalNanos() / h.count() * exact.applyAsLong(m);
+            };
+        }
         FunctionTimer.builder(name, metrics, count, total, TimeUnit.NANOSECONDS).tags(tags).description(description)
                 .register(registry);
         for (double phi : PERCENTILES) {

@@ -109,6 +109,29 @@ class LoopMeterBinderTest {
         loop.close();
     }
 
+    @Test
+    void aSampledLoopMetricsStillReportsExactCountsAndAnEstimatedTotal() {
+        long[] now = {0};
+        Clock clock = () -> now[0];
+        LoopMetrics metrics = new LoopMetrics(clock, 4); // times one plain task in four
+        Loop loop = Loop.builder().clock(clock).listener(metrics).build();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        new LoopMeterBinder(loop, metrics).bindTo(registry);
+        for (int i = 0; i < 8; i++) {
+            loop.execute(() -> now[0] += 2 * MS); // every run takes 2 ms
+        }
+        loop.schedule(() -> now[0] += 2 * MS, Duration.ZERO); // with a handle: always timed
+        loop.runUntilIdle();
+
+        assertThat(metrics.runTime().count()).isEqualTo(3); // plain tasks 1 and 5, and the timer
+        assertThat(counter(registry, "async.scheduler.tasks.submitted", "submission.type", "direct")).isEqualTo(8);
+        assertThat(counter(registry, "async.scheduler.tasks.submitted", "submission.type", "delayed")).isEqualTo(1);
+        FunctionTimer completed = registry.get("async.scheduler.tasks.completed").functionTimer();
+        assertThat(completed.count()).isEqualTo(9);
+        assertThat(completed.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(18.0); // sample mean 2 ms x 9 runs
+        loop.close();
+    }
+
     private static double counter(SimpleMeterRegistry registry, String name, String... tags) {
         return registry.get(name).tags(tags).functionCounter().count();
     }
