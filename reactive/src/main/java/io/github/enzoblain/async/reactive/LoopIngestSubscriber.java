@@ -48,7 +48,8 @@ public final class LoopIngestSubscriber<T> implements Subscriber<T> {
      *   upstream, serial by §1.3; the consumer is the loop), and the loop gets this object's one `Runnable` per item;
      *   each run takes the next item from the ring, so the k-th run handles the k-th item.
      * - Accounting: `inLoop` = items handed over and not yet handled; `owed` = requested and not yet received. The
-     *   window bounds inLoop + owed, and the ring is as large as the window (rounded up to a power of two), so a
+     *   window bounds inLoop + owed (an item is added to inLoop before it leaves owed, and the sum is read owed first,
+     *   so a reader racing the producer never undercounts), and the ring is as large as the window (rounded up to a power of two), so a
      *   well-behaved upstream (§1.1) always finds room; one that sends more than asked is cancelled.
      * - Requesting is serialised by a work-in-progress counter: the producer's thread (onSubscribe) and the loop (after
      *   each handled item) both call `replenish()`.
@@ -133,16 +134,16 @@ public final class LoopIngestSubscriber<T> implements Subscriber<T> {
         if (stopped) {
             return; // §2.8: items may still arrive after cancel
         }
-        owed.decrementAndGet();
         long p = produced;
         int i = (int) p & mask;
         if (p - consumedVolatile() >= ring.length()) {
             fail(new IllegalStateException("§1.1 violated: more items than requested (window " + window + ")"));
             return;
         }
+        inLoop.incrementAndGet(); // before owed--: inLoop + owed never dips below the truth (see requestMore)
+        owed.decrementAndGet();
         ring.lazySet(i, item);
         produced = p + 1;
-        inLoop.incrementAndGet();
         try {
             loop.execute(handleNext); // happens-before the run: the run sees the item
         } catch (RejectedExecutionException e) {
@@ -247,9 +248,12 @@ public final class LoopIngestSubscriber<T> implements Subscriber<T> {
         if (s == null || stopped || upstreamDone) {
             return;
         }
-        long mine = inLoop.get() + owed.get();
+        // owed first, then inLoop: onNext moves an item from owed to inLoop in the opposite order, so a concurrent
+        // move can only make `mine` look larger than it is, never smaller (which would over-request by one)
+        long owedNow = owed.get();
+        long mine = inLoop.get() + owedNow;
         long credit = window - mine;
-        long free = (long) loop.queueCapacity() - loop.queueDepth() - owed.get();
+        long free = (long) loop.queueCapacity() - loop.queueDepth() - owedNow;
         long n = Math.min(credit, free);
         if (loop.isAboveHighWatermark()) {
             n = 0; // wait for the loop to drain to its low watermark

@@ -175,4 +175,22 @@ class LoopIngestSubscriberTest {
             }
         };
     }
+
+    @Test
+    void aProducerOnAnotherThreadRacingTheLoopNeverOverrunsTheWindow() throws Exception {
+        // the producer's onNext and the loop's re-requests race on every item; a small window makes any
+        // over-request by one an overrun of the ring, which the subscriber reports as a §1.1 violation
+        for (int round = 0; round < 5; round++) {
+            Loop loop = Loop.builder().name("race").runQueue(RunQueues.boundedFifo(16)).watermarks(12, 4).build();
+            long n = 200_000;
+            LoopIngestSubscriber<Integer> s = LoopIngestSubscriber.create(loop, (Integer v) -> { }, 8);
+            try (io.github.enzoblain.async.core.LoopThread ignored = io.github.enzoblain.async.core.LoopThread.start(loop)) {
+                Flux.range(0, (int) n).subscribeOn(reactor.core.scheduler.Schedulers.single()).subscribe(s);
+                s.completion().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            }
+            assertThat(s.handled()).isEqualTo(n);
+            assertThat(loop.stats().rejected()).isZero();
+            assertThat(loop.stats().peakQueueDepth()).isLessThanOrEqualTo(8);
+        }
+    }
 }
