@@ -913,12 +913,12 @@ public final class Loop implements Executor, AutoCloseable {
      * @return the tasks that never ran, as the user's {@link Runnable}s (a {@link Callable} is wrapped)
      */
     public List<Runnable> shutdownNow() {
-        LIFECYCLE.compareAndSet(this, OPEN, CLOSING);
         if (lifecycle == TERMINATED) {
             return new ArrayList<>();
         }
         CompletableFuture<List<Runnable>> request = new CompletableFuture<>();
-        stopRequest = request;
+        stopRequest = request; // before the close is visible: a driver that sees the close sees the request too
+        LIFECYCLE.compareAndSet(this, OPEN, CLOSING);
         if (inLoop()) {
             return serveStopRequest();
         }
@@ -963,6 +963,7 @@ public final class Loop implements Executor, AutoCloseable {
 
     private List<Runnable> serveStopRequest() {
         CompletableFuture<List<Runnable>> request = stopRequest;
+        stopRequest = null; // served here: termination must not complete it empty
         List<Runnable> never = new ArrayList<>();
         Runnable r;
         while ((r = queue.poll()) != null) {
@@ -1008,6 +1009,10 @@ public final class Loop implements Executor, AutoCloseable {
         if (state == OPEN) {
             return false;
         }
+        if (stopRequest != null) { // shutdownNow() from another thread: hand its tasks over before anything is dropped
+            serveStopRequest();
+            return lifecycle == TERMINATED;
+        }
         if (handledLifecycle == OPEN) { // first time the driver sees the close
             handledLifecycle = state;
             if (closeRunsTimers) {
@@ -1050,7 +1055,11 @@ public final class Loop implements Executor, AutoCloseable {
             return false;
         }
         lifecycle = TERMINATED;
+        CompletableFuture<List<Runnable>> unserved = stopRequest;
         stopRequest = null;
+        if (unserved != null) {
+            unserved.complete(new ArrayList<>()); // nothing left to hand over
+        }
         terminated.countDown();
         return true;
     }
