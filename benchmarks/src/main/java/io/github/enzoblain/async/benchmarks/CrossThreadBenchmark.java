@@ -160,14 +160,7 @@ public class CrossThreadBenchmark {
     @Benchmark
     @OperationsPerInvocation(TASKS)
     public void jdkSingleThreadExecutor(JdkState s) {
-        ExecutorService e = s.executor;
-        Counter t = task;
-        for (int i = 0; i < TASKS; i++) {
-            e.execute(t);
-        }
-        sentinel.reset();
-        e.execute(sentinel);
-        sentinel.await();
+        submitAllAndAwait(s.executor);
     }
 
     @Benchmark
@@ -186,7 +179,11 @@ public class CrossThreadBenchmark {
     @Benchmark
     @OperationsPerInvocation(TASKS)
     public void nettyDefaultEventLoop(NettyState s) {
-        DefaultEventLoop e = s.eventLoop;
+        submitAllAndAwait(s.eventLoop);
+    }
+
+    /** The peers that are plain {@link java.util.concurrent.Executor}s: {@value #TASKS} tasks, then a sentinel. */
+    private void submitAllAndAwait(java.util.concurrent.Executor e) {
         Counter t = task;
         for (int i = 0; i < TASKS; i++) {
             e.execute(t);
