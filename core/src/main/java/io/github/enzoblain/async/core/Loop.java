@@ -938,7 +938,10 @@ public final class Loop implements Executor, AutoCloseable {
                     return request.get(10, TimeUnit.MILLISECONDS);
                 } catch (java.util.concurrent.TimeoutException e) {
                     if (lifecycle == TERMINATED) {
-                        return new ArrayList<>();
+                        // terminated since the get timed out: a driver that served the request completed it before
+                        // terminating (then this is a no-op); otherwise there was nothing left to hand over
+                        request.complete(new ArrayList<>());
+                        return request.join();
                     }
                     if (DRIVER.compareAndSet(this, null, Thread.currentThread())) { // the driver left: serve it here
                         try {
@@ -981,10 +984,10 @@ public final class Loop implements Executor, AutoCloseable {
         }
         queueChanged();
         cancelAllTimers(never);
-        terminateIfDone();
         if (request != null) {
-            request.complete(never);
+            request.complete(never); // before terminating: a caller that sees the termination finds its tasks
         }
+        terminateIfDone();
         return never;
     }
 
