@@ -12,59 +12,99 @@ import java.util.Arrays;
  * was created). Any deadline up to {@link Long#MAX_VALUE} works; a timer is never returned by {@link #poll(long)} before
  * its deadline, and a far deadline never delays a near one.
  *
- * <p><b>Entries.</b> A timer is an {@link Entry}, which records where it is in the wheel, so cancelling is O(1); arming
- * allocates nothing once the slot arrays have grown to the load (they never shrink).
+ * <p><b>Entries.</b> A timer is an {@link Entry}, which records where it is in the wheel, so cancelling is O(1). Under a
+ * steady load, arming and firing allocate nothing: the wheel's arrays are reused (and pooled between its slots); what
+ * they hold together stays within a small multiple of the most timers ever armed at once.
  */
 public final class TimerWheel {
 
     /*
      * Implementation notes.
      *
-     * Slots are dense arrays of entries (an entry records its position; removal swaps the last entry into the hole):
-     * expiring a slot walks an array, whose loads the CPU overlaps, rather than a linked list whose every node is a
-     * dependent cache miss once a million timers outgrow the caches.
-     *
-     * Time is cut into ticks of 2^tickShift ns. The wheel has LEVELS levels of 64 slots; a slot at level L spans 64^L
+     * Time is cut into ticks of 2^tickShift ns. The wheel has `levels` levels of 64 slots; a slot at level L spans 64^L
      * ticks. `cursor` is the first tick not yet expired. An entry whose tick t >= cursor lives at the level of the
-     * highest 6-bit digit in which t and cursor differ, in the slot given by t's digit at that level (Linux-style
-     * placement relative to the cursor). Hence every wheel entry agrees with the cursor above its level, and its slot
-     * starts at or after the cursor. An entry whose tick is below the cursor lives in `due`, a binary min-heap ordered
-     * by (deadline, sequence). Every heap entry is therefore earlier than every wheel entry. The cursor is compared
-     * unsigned: with 1 ns ticks, expiring the last tick (2^63 - 1) moves it to 2^63, after which every timer is due.
+     * highest 6-bit digit in which t and cursor differ, in the slot given by t's digit at that level: it agrees with the
+     * cursor above its level and is later at its level. So every level-L entry is earlier than every level-(L+1) entry,
+     * and the earliest occupied slot is the first one of the lowest occupied level: one bit scan each (`nonEmpty`, then
+     * `occupied[level]`). When the cursor crosses into a new block of 64^L ticks, the slots it now points at are moved
+     * down at once (`enteredBlock`), which keeps that rule true. The cursor is compared unsigned: with 1 ns ticks,
+     * expiring the last tick (2^63 - 1) moves it to 2^63, after which every timer is due.
      *
-     * Expiring: among the levels, find the occupied slot with the smallest start tick (ties go to the higher level).
-     * A level-0 slot moves its entries into the heap (keys copied in one pass, the heap rebuilt bottom-up in O(k) when it
-     * was empty, as it is whenever poll expires a slot) and the cursor steps past it; a higher slot moves the cursor to its
-     * start and re-places (cascades) its entries, which land on lower levels. An entry cascades at most LEVELS times,
-     * so expiry is O(1) amortised per timer; empty stretches of time are skipped with one bitmap scan per level.
+     * Slots are dense arrays of entries in arming (sequence) order. Removal leaves a hole (null) rather than moving the
+     * last entry into it, and a slot mostly made of holes is compacted (O(k), amortised O(1) per cancel); every entry
+     * records its slot and position, so cancelling is O(1). Order holds because a slot is filled by appends (arming,
+     * which takes sequences in order) or by one cascade into an empty slot (a tick belongs to one slot at a time, and
+     * a cascade runs as soon as the cursor reaches a block, before anything else can be placed in it), which keeps
+     * the order of its source slot.
      *
-     * Ordering inside a tick costs O(log k) in the heap, k being the number of timers due in that tick. The heap keeps
-     * each record's (deadline, sequence) inline in primitive arrays, so sifting never dereferences an entry (1M timers
-     * are far bigger than any cache). Arm and cancel are O(1): cancelling an entry already in the heap only marks it
-     * (its slot becomes NOWHERE) and its record, recognised as stale because the entry is no longer DUE with that
-     * sequence, is dropped when it surfaces or when stale records outnumber live ones (an O(k) compaction, amortised
-     * O(1) per cancel).
+     * Expiring a level-0 slot (one tick) copies its entries' (deadline, sequence) into `run`, already in sequence order,
+     * and sorts it stably by deadline: insertion sort when small, otherwise an LSD radix sort on the deadline's offset
+     * inside the tick (8-bit digits, passes in which every key has the same digit skipped). The result is exact
+     * (deadline, sequence) order in O(k), and polling walks it. A timer armed for a tick already expired goes to a
+     * binary min-heap (`late`) instead, and poll takes the smaller of the run's head and the heap's top. Both keep
+     * their keys inline in primitive arrays, so ordering never dereferences an entry. Expiry only happens when both are
+     * empty (poll and nextDeadline consume due timers first).
+     *
+     * Cascading re-places a slot's entries in chunks: all deadlines of a chunk are loaded first (independent loads the
+     * CPU overlaps), then the chunk is placed. An entry cascades at most `levels` times, so expiry is O(1) amortised.
+     *
+     * Cancelling a due entry only marks it (its slot becomes NOWHERE); its record, recognised as stale because the
+     * entry is no longer DUE with that sequence, is skipped when it surfaces or dropped when stale records outnumber
+     * live ones (an O(k) compaction, amortised O(1) per cancel).
+     *
+     * Slot arrays grow by doubling. A small array stays with its slot; a larger one, once its slot is emptied or has
+     * outgrown it, goes to a pool (by power-of-two size) from which any slot takes it, so a steady load allocates
+     * nothing (a large array would be a costly humongous allocation for G1 every time). All slot arrays together, in
+     * slots or pooled, hold at most SLOT_BUDGET times the most timers ever armed at once (plus a floor): over that, a
+     * released array is let go, so a burst passing through many slots does not pin memory in each.
      */
 
     private static final int SLOT_BITS = 6;
     private static final int SLOTS = 1 << SLOT_BITS;
     private static final int SLOT_MASK = SLOTS - 1;
+    private static final int CASCADE_CHUNK = 256;
+    private static final int MIN_SLOT_CAPACITY = 8;
+    private static final int KEEP_IN_SLOT = 64;
+    private static final int SMALL_SORT = 32;
+    private static final int SLOT_BUDGET = 3;
+    private static final int RADIX_BITS = 8;
+    private static final int RADIX = 1 << RADIX_BITS;
 
     private final int tickShift;
     private final int levels;
-    private final Entry[][] slots;  // per slot: its entries, densely packed (an entry knows its position)
-    private final int[] slotSizes;
-    private final long[] occupied;
+    private final Entry[][] slots; // per slot: its entries in sequence order, null where one was removed
+    private final int[] slotEnd;   // per slot: where the next entry goes
+    private final int[] slotLive;  // per slot: how many entries it holds
+    private final long[] occupied; // per level: which slots hold entries
+    private long nonEmpty;         // which levels hold entries
     private long cursor;
     private long nextSequence;
     private int size;
+    private int peakSize;
+    private long slotCapacity; // entries all slot arrays can hold, in slots or pooled
+    private final Entry[][][] pool = new Entry[32][][]; // by log2(length): empty arrays any slot may take
+    private final int[] pooled = new int[32];
+    private final long[] cascadeKeys = new long[CASCADE_CHUNK];
 
-    // the due heap: records (deadline, sequence, entry) in parallel arrays, so that ordering never touches an entry
-    private long[] dueDeadline = new long[16];
-    private long[] dueSequence = new long[16];
-    private Entry[] dueEntry = new Entry[16];
-    private int dueSize;
-    private int dueStale; // records of entries cancelled while due, dropped when they surface or on compaction
+    // the expired tick, sorted: records (deadline, sequence, entry) from runHead to runEnd
+    private long[] runDeadline = new long[16];
+    private long[] runSequence = new long[16];
+    private Entry[] runEntry = new Entry[16];
+    private int runHead;
+    private int runEnd;
+    // radix sort scratch, same capacity as the run
+    private long[] sortDeadline = new long[16];
+    private long[] sortSequence = new long[16];
+    private Entry[] sortEntry = new Entry[16];
+    private final int[] radixCounts = new int[RADIX];
+
+    // timers armed for a tick already expired: a min-heap of records (deadline, sequence, entry)
+    private long[] lateDeadline = new long[16];
+    private long[] lateSequence = new long[16];
+    private Entry[] lateEntry = new Entry[16];
+    private int lateSize;
+
+    private int dueStale; // records in run or heap of entries cancelled while due
 
     /**
      * @param tickShift a tick is {@code 2^tickShift} nanoseconds, from 0 (1 ns) to 30 (about 1 s); 20 (about 1 ms)
@@ -78,7 +118,8 @@ public final class TimerWheel {
         int tickBits = 63 - tickShift; // ticks are below 2^tickBits
         this.levels = (tickBits + SLOT_BITS - 1) / SLOT_BITS;
         this.slots = new Entry[levels * SLOTS][];
-        this.slotSizes = new int[levels * SLOTS];
+        this.slotEnd = new int[levels * SLOTS];
+        this.slotLive = new int[levels * SLOTS];
         this.occupied = new long[levels];
     }
 
@@ -113,8 +154,10 @@ public final class TimerWheel {
         }
         entry.deadline = deadline;
         entry.sequence = nextSequence++;
-        place(entry);
-        size++;
+        place(entry, deadline);
+        if (++size > peakSize) {
+            peakSize = size;
+        }
     }
 
     /**
@@ -129,8 +172,8 @@ public final class TimerWheel {
             return false;
         }
         if (slot == Entry.DUE) {
-            entry.slot = Entry.NOWHERE; // its heap record goes stale: skipped when it surfaces
-            if (++dueStale > 64 && dueStale > dueSize >>> 1) {
+            entry.slot = Entry.NOWHERE; // its record goes stale: skipped when it surfaces
+            if (++dueStale > 64 && dueStale > ((runEnd - runHead) + lateSize) >>> 1) {
                 compactDue();
             }
         } else {
@@ -151,20 +194,33 @@ public final class TimerWheel {
         }
         long nowTick = now < 0 ? -1 : now >>> tickShift;
         while (true) {
-            if (dropStaleTop()) {
-                if (dueDeadline[0] > now) {
+            int from = earliestDue();
+            if (from == RUN) {
+                if (runDeadline[runHead] > now) {
                     return null;
                 }
-                Entry top = dueEntry[0];
-                removeDueTop();
-                top.slot = Entry.NOWHERE;
-                size--;
-                return top;
+                Entry top = runEntry[runHead];
+                removeRunHead();
+                return took(top);
+            }
+            if (from == LATE) {
+                if (lateDeadline[0] > now) {
+                    return null;
+                }
+                Entry top = lateEntry[0];
+                removeLateTop();
+                return took(top);
             }
             if (!expireNext(nowTick)) {
                 return null;
             }
         }
+    }
+
+    private Entry took(Entry e) {
+        e.slot = Entry.NOWHERE;
+        size--;
+        return e;
     }
 
     /**
@@ -178,17 +234,11 @@ public final class TimerWheel {
         if (size == 0) {
             return Long.MAX_VALUE;
         }
-        if (dropStaleTop()) {
-            return dueDeadline[0];
+        int from = earliestDue();
+        if (from != NONE) {
+            return from == RUN ? runDeadline[runHead] : lateDeadline[0];
         }
-        long best = Long.MAX_VALUE;
-        for (int level = 0; level < levels; level++) {
-            long start = nextSlotStart(level);
-            if (start >= 0 && start < best) {
-                best = start;
-            }
-        }
-        return best == Long.MAX_VALUE ? best : best << tickShift;
+        return earliestSlotStart(Long.numberOfTrailingZeros(nonEmpty)) << tickShift;
     }
 
     /**
@@ -200,18 +250,19 @@ public final class TimerWheel {
         if (size == 0) {
             return Long.MAX_VALUE;
         }
-        while (!dropStaleTop()) {
+        int from;
+        while ((from = earliestDue()) == NONE) {
             expireNext(Long.MAX_VALUE);
         }
-        return dueDeadline[0];
+        return from == RUN ? runDeadline[runHead] : lateDeadline[0];
     }
 
     // ---------------------------------------------------------------------------------------------------- wheel
 
-    private void place(Entry e) {
-        long tick = e.deadline >>> tickShift;
+    private void place(Entry e, long deadline) {
+        long tick = deadline >>> tickShift;
         if (Long.compareUnsigned(tick, cursor) < 0) { // unsigned: once the last tick expired, the cursor is 2^63
-            pushDue(e);
+            pushLate(e);
             return;
         }
         long diff = tick ^ cursor;
@@ -219,219 +270,448 @@ public final class TimerWheel {
         int digit = (int) (tick >>> (level * SLOT_BITS)) & SLOT_MASK;
         int slot = level * SLOTS + digit;
         Entry[] entries = slots[slot];
-        int n = slotSizes[slot];
+        int n = slotEnd[slot];
         if (entries == null || n == entries.length) {
-            entries = slots[slot] = entries == null ? new Entry[8] : Arrays.copyOf(entries, n << 1);
+            entries = grow(slot, entries, n);
         }
         entries[n] = e;
-        slotSizes[slot] = n + 1;
+        slotEnd[slot] = n + 1;
+        slotLive[slot]++;
         e.slot = slot;
         e.position = n;
         occupied[level] |= 1L << digit;
+        nonEmpty |= 1L << level;
+    }
+
+    private Entry[] grow(int slot, Entry[] entries, int n) {
+        int capacity = entries == null ? MIN_SLOT_CAPACITY : n << 1;
+        Entry[] grown = unpool(capacity);
+        if (entries != null) {
+            System.arraycopy(entries, 0, grown, 0, n);
+            Arrays.fill(entries, 0, n, null);
+            recycle(entries);
+        }
+        return slots[slot] = grown;
+    }
+
+    /** An empty array of {@code capacity} (a power of two) from the pool, or a new one. */
+    private Entry[] unpool(int capacity) {
+        int sizeClass = Integer.numberOfTrailingZeros(capacity);
+        int n = pooled[sizeClass];
+        if (n > 0) {
+            Entry[][] stack = pool[sizeClass];
+            pooled[sizeClass] = --n;
+            Entry[] a = stack[n];
+            stack[n] = null;
+            return a;
+        }
+        slotCapacity += capacity;
+        return new Entry[capacity];
+    }
+
+    /** Takes back an empty slot array: pooled within the budget, otherwise let go. */
+    private void recycle(Entry[] empty) {
+        int length = empty.length;
+        if (slotCapacity > (long) SLOT_BUDGET * peakSize + SLOTS * SLOTS) {
+            slotCapacity -= length;
+            return;
+        }
+        int sizeClass = Integer.numberOfTrailingZeros(length);
+        Entry[][] stack = pool[sizeClass];
+        int n = pooled[sizeClass];
+        if (stack == null || n == stack.length) {
+            stack = pool[sizeClass] = stack == null ? new Entry[4][] : Arrays.copyOf(stack, n << 1);
+        }
+        stack[n] = empty;
+        pooled[sizeClass] = n + 1;
+    }
+
+    /** After its slot was emptied: a large array goes back to the pool (it is all nulls by now). */
+    private void release(int slot, Entry[] entries) {
+        if (entries != null && entries.length > KEEP_IN_SLOT && slots[slot] == entries && slotEnd[slot] == 0) {
+            slots[slot] = null;
+            recycle(entries);
+        }
     }
 
     private void unlink(Entry e, int slot) {
         Entry[] entries = slots[slot];
-        int last = --slotSizes[slot];
         int at = e.position;
-        if (at != last) { // swap-remove: the last entry takes the hole
-            Entry moved = entries[last];
-            entries[at] = moved;
-            moved.position = at;
-        }
-        entries[last] = null;
-        if (last == 0) {
-            occupied[slot >>> SLOT_BITS] &= ~(1L << (slot & SLOT_MASK));
-        }
+        entries[at] = null; // a hole: moving another entry in would break the slot's sequence order
         e.slot = Entry.NOWHERE;
+        int live = --slotLive[slot];
+        int end = slotEnd[slot];
+        if (live == 0) {
+            slotEnd[slot] = 0;
+            emptied(slot);
+            release(slot, entries);
+        } else if (at == end - 1) {
+            slotEnd[slot] = at;
+        } else if (end > SMALL_SORT && live < end >>> 2) {
+            compactSlot(entries, end, slot);
+        }
     }
 
-    /** Start tick of the first occupied slot of {@code level} that starts at or after the cursor, or -1. */
-    private long nextSlotStart(int level) {
-        long bits = occupied[level];
-        if (bits == 0) {
-            return -1;
+    /** Squeezes the holes out of a slot, keeping its order: O(k), after at least 3k/4 removals. */
+    private void compactSlot(Entry[] entries, int end, int slot) {
+        int n = 0;
+        for (int i = 0; i < end; i++) {
+            Entry e = entries[i];
+            if (e != null) {
+                e.position = n;
+                entries[n++] = e;
+            }
         }
+        Arrays.fill(entries, n, end, null);
+        slotEnd[slot] = n;
+    }
+
+    /** The slot holds nothing any more (its array is all nulls up to its old end). */
+    private void emptied(int slot) {
+        int level = slot >>> SLOT_BITS;
+        if ((occupied[level] &= ~(1L << (slot & SLOT_MASK))) == 0) {
+            nonEmpty &= ~(1L << level);
+        }
+    }
+
+    /** Empties {@code slot}, handing its array to the caller, which {@link #release releases} it when done. */
+    private Entry[] take(int slot) {
+        Entry[] entries = slots[slot];
+        slotEnd[slot] = 0;
+        slotLive[slot] = 0;
+        emptied(slot);
+        return entries;
+    }
+
+    /** Start tick of the first occupied slot of {@code level} (the earliest slot if it is the lowest occupied level). */
+    private long earliestSlotStart(int level) {
+        int digit = Long.numberOfTrailingZeros(occupied[level]);
         int shift = level * SLOT_BITS;
-        int digit = (int) (cursor >>> shift) & SLOT_MASK;
-        boolean aligned = level == 0 || (cursor & ((1L << shift) - 1)) == 0;
-        int from = aligned ? digit : digit + 1;
-        if (from >= SLOTS) {
-            return -1;
-        }
-        long mask = bits & (-1L << from);
-        if (mask == 0) {
-            return -1;
-        }
         int upperShift = shift + SLOT_BITS;
         long base = upperShift >= 64 ? 0 : cursor & (-1L << upperShift);
-        return base | ((long) Long.numberOfTrailingZeros(mask) << shift);
+        return base | ((long) digit << shift);
     }
 
     /** Expires the earliest occupied slot if it starts at or before {@code limitTick}; returns whether it did. */
     private boolean expireNext(long limitTick) {
-        long best = -1;
-        int bestLevel = -1;
-        for (int level = levels - 1; level >= 0; level--) { // high to low: on a tie the higher level cascades first
-            long start = nextSlotStart(level);
-            if (start >= 0 && (best < 0 || start < best)) {
-                best = start;
-                bestLevel = level;
-            }
-        }
-        if (best < 0 || best > limitTick) {
+        if (nonEmpty == 0) {
             return false;
         }
-        int digit = (int) (best >>> (bestLevel * SLOT_BITS)) & SLOT_MASK;
-        int slot = bestLevel * SLOTS + digit;
-        Entry[] entries = slots[slot];
-        int n = slotSizes[slot];
-        slotSizes[slot] = 0;
-        occupied[bestLevel] &= ~(1L << digit);
-        if (bestLevel == 0) {
-            cursor = best + 1;
-            expireIntoDue(entries, n);
-        } else {
-            cursor = best;
-            for (int i = 0; i < n; i++) { // a plain array walk: independent loads, unlike a linked list
-                Entry e = entries[i];
-                entries[i] = null;
-                place(e); // a lower level (never this slot), or the heap
+        int level = Long.numberOfTrailingZeros(nonEmpty);
+        long start = earliestSlotStart(level);
+        if (start > limitTick) {
+            return false;
+        }
+        int slot = level * SLOTS + ((int) (start >>> (level * SLOT_BITS)) & SLOT_MASK);
+        int end = slotEnd[slot];
+        if (level == 0) {
+            int live = slotLive[slot];
+            cursor = start + 1;
+            Entry[] entries = take(slot);
+            expireIntoRun(entries, end, live);
+            release(slot, entries);
+            if ((cursor & SLOT_MASK) == 0) {
+                enteredBlock();
             }
+        } else {
+            cursor = start; // lower levels are empty: nothing lies between the old cursor and this slot
+            Entry[] entries = take(slot);
+            cascade(entries, end);
+            release(slot, entries);
         }
         return true;
     }
 
-    // ---------------------------------------------------------------------------------------------------- due heap
-
-    /** Drops stale records from the top. @return whether a live record is on top */
-    private boolean dropStaleTop() {
-        if (dueStale == 0) { // no entry was cancelled while due: every record is live, no need to touch the entry
-            return dueSize > 0;
-        }
-        while (dueSize > 0) {
-            Entry e = dueEntry[0];
-            if (e.slot == Entry.DUE && e.sequence == dueSequence[0]) {
-                return true;
+    /**
+     * The cursor has just crossed into a new block of 64 ticks (and maybe of 64^2, ...): the slots it now points at, on
+     * the levels it is aligned to, hold entries that agree with it on their own digit, so they move down.
+     */
+    private void enteredBlock() {
+        long c = cursor;
+        for (int level = 1; level < levels; level++) {
+            int digit = (int) (c >>> (level * SLOT_BITS)) & SLOT_MASK;
+            if ((occupied[level] & (1L << digit)) != 0) {
+                int slot = level * SLOTS + digit;
+                int end = slotEnd[slot];
+                Entry[] entries = take(slot);
+                cascade(entries, end);
+                release(slot, entries);
             }
-            removeDueTop();
-            dueStale--;
+            if (digit != 0) { // not aligned to the next level up
+                return;
+            }
         }
-        return false;
     }
 
     /**
-     * Moves an expired level-0 slot into the heap: the keys are copied in one pass (independent loads), then the heap
-     * is rebuilt bottom-up in O(k) when it was empty, which is the common case (poll expires only into an empty heap).
+     * Re-places a slot's entries in order, in chunks: first every deadline of the chunk is loaded (independent loads
+     * that the CPU overlaps, where a million entries are far out of cache), then the chunk is placed from those
+     * copies, touching entries whose lines are now close at hand. Placing straight from the entries would make every
+     * placement wait for the previous entry's cache miss.
      */
-    private void expireIntoDue(Entry[] entries, int n) {
-        int base = dueSize;
-        int need = base + n;
-        if (need > dueEntry.length) {
-            int cap = Math.max(need, dueEntry.length << 1);
-            dueDeadline = Arrays.copyOf(dueDeadline, cap);
-            dueSequence = Arrays.copyOf(dueSequence, cap);
-            dueEntry = Arrays.copyOf(dueEntry, cap);
-        }
-        for (int i = 0; i < n; i++) {
-            Entry e = entries[i];
-            entries[i] = null;
-            e.slot = Entry.DUE;
-            dueDeadline[base + i] = e.deadline;
-            dueSequence[base + i] = e.sequence;
-            dueEntry[base + i] = e;
-        }
-        dueSize = need;
-        if (base == 0) {
-            for (int i = (need >>> 1) - 1; i >= 0; i--) {
-                siftDown(i, dueDeadline[i], dueSequence[i], dueEntry[i]);
+    private void cascade(Entry[] entries, int end) {
+        long[] keys = cascadeKeys;
+        for (int from = 0; from < end; from += CASCADE_CHUNK) {
+            int to = Math.min(end, from + CASCADE_CHUNK);
+            for (int i = from; i < to; i++) {
+                Entry e = entries[i];
+                keys[i - from] = e == null ? 0 : e.deadline;
             }
-        } else {
-            for (int i = base; i < need; i++) {
-                siftUp(i, dueDeadline[i], dueSequence[i], dueEntry[i]);
+            for (int i = from; i < to; i++) {
+                Entry e = entries[i];
+                if (e != null) {
+                    entries[i] = null;
+                    place(e, keys[i - from]); // a lower level (never this slot)
+                }
             }
         }
     }
 
-    private void pushDue(Entry e) {
-        if (dueSize == dueEntry.length) {
-            int n = dueSize << 1;
-            dueDeadline = Arrays.copyOf(dueDeadline, n);
-            dueSequence = Arrays.copyOf(dueSequence, n);
-            dueEntry = Arrays.copyOf(dueEntry, n);
+    // ---------------------------------------------------------------------------------------------------- due
+
+    private static final int NONE = 0, RUN = 1, LATE = 2;
+
+    /** Drops stale records from the run's head and the heap's top. @return which holds the earliest live record */
+    private int earliestDue() {
+        boolean run = runHead < runEnd;
+        boolean late = lateSize > 0;
+        if (dueStale > 0) { // some entry was cancelled while due: records may be stale
+            while (run && !live(runEntry[runHead], runSequence[runHead])) {
+                removeRunHead();
+                dueStale--;
+                run = runHead < runEnd;
+            }
+            while (late && !live(lateEntry[0], lateSequence[0])) {
+                removeLateTop();
+                dueStale--;
+                late = lateSize > 0;
+            }
+        }
+        if (!late) {
+            return run ? RUN : NONE;
+        }
+        if (!run) {
+            return LATE;
+        }
+        long rd = runDeadline[runHead];
+        long ld = lateDeadline[0];
+        return rd < ld || (rd == ld && runSequence[runHead] < lateSequence[0]) ? RUN : LATE;
+    }
+
+    private static boolean live(Entry e, long sequence) {
+        return e.slot == Entry.DUE && e.sequence == sequence;
+    }
+
+    private void removeRunHead() {
+        runEntry[runHead++] = null;
+        if (runHead == runEnd) {
+            runHead = runEnd = 0;
+        }
+    }
+
+    /**
+     * Moves an expired level-0 slot (one tick; the run and the heap are empty) into the run: the records are copied in
+     * slot order, which is sequence order, then sorted stably by deadline.
+     */
+    private void expireIntoRun(Entry[] entries, int end, int live) {
+        if (live > runEntry.length) {
+            int cap = Math.max(live, runEntry.length << 1);
+            runDeadline = new long[cap];
+            runSequence = new long[cap];
+            runEntry = new Entry[cap];
+            sortDeadline = new long[cap];
+            sortSequence = new long[cap];
+            sortEntry = new Entry[cap];
+        }
+        int n = 0;
+        for (int i = 0; i < end; i++) {
+            Entry e = entries[i];
+            if (e != null) {
+                entries[i] = null;
+                e.slot = Entry.DUE;
+                runDeadline[n] = e.deadline;
+                runSequence[n] = e.sequence;
+                runEntry[n++] = e;
+            }
+        }
+        runHead = 0;
+        runEnd = n;
+        sortRun(n);
+    }
+
+    /** Stable sort of run[0, n) by deadline; the deadlines share one tick. */
+    private void sortRun(int n) {
+        long[] d = runDeadline;
+        int i = 1;
+        while (i < n && d[i - 1] <= d[i]) {
+            i++;
+        }
+        if (i >= n) {
+            return; // already in order: one deadline, or armed in deadline order
+        }
+        if (n <= SMALL_SORT) {
+            insertionSort(n);
+        } else {
+            radixSort(n);
+        }
+    }
+
+    private void insertionSort(int n) {
+        long[] d = runDeadline;
+        long[] q = runSequence;
+        Entry[] r = runEntry;
+        for (int i = 1; i < n; i++) {
+            long key = d[i];
+            if (d[i - 1] <= key) {
+                continue;
+            }
+            long seq = q[i];
+            Entry e = r[i];
+            int j = i - 1;
+            while (j >= 0 && d[j] > key) { // strictly greater: equal deadlines keep their (sequence) order
+                d[j + 1] = d[j];
+                q[j + 1] = q[j];
+                r[j + 1] = r[j];
+                j--;
+            }
+            d[j + 1] = key;
+            q[j + 1] = seq;
+            r[j + 1] = e;
+        }
+    }
+
+    /** LSD radix sort on the deadline's offset inside its tick (below 2^tickShift), 8 bits per pass; stable. */
+    private void radixSort(int n) {
+        long base = runDeadline[0] & (-1L << tickShift);
+        int[] counts = radixCounts;
+        for (int shift = 0; shift < tickShift; shift += RADIX_BITS) {
+            long[] d = runDeadline;
+            Arrays.fill(counts, 0);
+            for (int i = 0; i < n; i++) {
+                counts[(int) ((d[i] - base) >>> shift) & (RADIX - 1)]++;
+            }
+            if (counts[(int) ((d[0] - base) >>> shift) & (RADIX - 1)] == n) {
+                continue; // every key has this digit: the pass would change nothing
+            }
+            int sum = 0;
+            for (int b = 0; b < RADIX; b++) {
+                int c = counts[b];
+                counts[b] = sum;
+                sum += c;
+            }
+            long[] q = runSequence;
+            Entry[] r = runEntry;
+            long[] d2 = sortDeadline;
+            long[] q2 = sortSequence;
+            Entry[] r2 = sortEntry;
+            for (int i = 0; i < n; i++) {
+                int to = counts[(int) ((d[i] - base) >>> shift) & (RADIX - 1)]++;
+                d2[to] = d[i];
+                q2[to] = q[i];
+                r2[to] = r[i];
+            }
+            // the sorted copy becomes the run; the old run becomes scratch
+            sortDeadline = d;
+            sortSequence = q;
+            sortEntry = r;
+            runDeadline = d2;
+            runSequence = q2;
+            runEntry = r2;
+            Arrays.fill(r, 0, n, null);
+        }
+    }
+
+    private void pushLate(Entry e) {
+        if (lateSize == lateEntry.length) {
+            int n = lateSize << 1;
+            lateDeadline = Arrays.copyOf(lateDeadline, n);
+            lateSequence = Arrays.copyOf(lateSequence, n);
+            lateEntry = Arrays.copyOf(lateEntry, n);
         }
         e.slot = Entry.DUE;
-        siftUp(dueSize++, e.deadline, e.sequence, e);
+        siftUp(lateSize++, e.deadline, e.sequence, e);
     }
 
-    private void removeDueTop() {
-        int last = --dueSize;
-        long d = dueDeadline[last];
-        long q = dueSequence[last];
-        Entry e = dueEntry[last];
-        dueEntry[last] = null;
+    private void removeLateTop() {
+        int last = --lateSize;
+        long d = lateDeadline[last];
+        long q = lateSequence[last];
+        Entry e = lateEntry[last];
+        lateEntry[last] = null;
         if (last > 0) {
             siftDown(0, d, q, e);
         }
     }
 
-    /** Rebuilds the heap without its stale records: O(k). */
+    /** Drops every stale record from the run and the heap: O(k). */
     private void compactDue() {
         int n = 0;
-        for (int i = 0; i < dueSize; i++) {
-            Entry e = dueEntry[i];
-            if (e.slot == Entry.DUE && e.sequence == dueSequence[i]) {
-                dueDeadline[n] = dueDeadline[i];
-                dueSequence[n] = dueSequence[i];
-                dueEntry[n++] = e;
+        for (int i = runHead; i < runEnd; i++) {
+            Entry e = runEntry[i];
+            if (live(e, runSequence[i])) {
+                runDeadline[n] = runDeadline[i];
+                runSequence[n] = runSequence[i];
+                runEntry[n++] = e;
             }
         }
-        Arrays.fill(dueEntry, n, dueSize, null);
-        dueSize = n;
-        dueStale = 0;
-        for (int i = (n >>> 1) - 1; i >= 0; i--) {
-            siftDown(i, dueDeadline[i], dueSequence[i], dueEntry[i]);
+        Arrays.fill(runEntry, n, runEnd, null);
+        runHead = 0;
+        runEnd = n;
+        n = 0;
+        for (int i = 0; i < lateSize; i++) {
+            Entry e = lateEntry[i];
+            if (live(e, lateSequence[i])) {
+                lateDeadline[n] = lateDeadline[i];
+                lateSequence[n] = lateSequence[i];
+                lateEntry[n++] = e;
+            }
         }
+        Arrays.fill(lateEntry, n, lateSize, null);
+        lateSize = n;
+        for (int i = (n >>> 1) - 1; i >= 0; i--) {
+            siftDown(i, lateDeadline[i], lateSequence[i], lateEntry[i]);
+        }
+        dueStale = 0;
     }
 
     private void siftUp(int index, long deadline, long sequence, Entry e) {
         while (index > 0) {
             int parent = (index - 1) >>> 1;
-            long pd = dueDeadline[parent];
-            if (deadline > pd || (deadline == pd && sequence > dueSequence[parent])) {
+            long pd = lateDeadline[parent];
+            if (deadline > pd || (deadline == pd && sequence > lateSequence[parent])) {
                 break;
             }
-            dueDeadline[index] = pd;
-            dueSequence[index] = dueSequence[parent];
-            dueEntry[index] = dueEntry[parent];
+            lateDeadline[index] = pd;
+            lateSequence[index] = lateSequence[parent];
+            lateEntry[index] = lateEntry[parent];
             index = parent;
         }
-        dueDeadline[index] = deadline;
-        dueSequence[index] = sequence;
-        dueEntry[index] = e;
+        lateDeadline[index] = deadline;
+        lateSequence[index] = sequence;
+        lateEntry[index] = e;
     }
 
     private void siftDown(int index, long deadline, long sequence, Entry e) {
-        int half = dueSize >>> 1;
+        int half = lateSize >>> 1;
         while (index < half) {
             int child = (index << 1) + 1;
             int right = child + 1;
-            if (right < dueSize && (dueDeadline[right] < dueDeadline[child]
-                    || (dueDeadline[right] == dueDeadline[child] && dueSequence[right] < dueSequence[child]))) {
+            if (right < lateSize && (lateDeadline[right] < lateDeadline[child]
+                    || (lateDeadline[right] == lateDeadline[child] && lateSequence[right] < lateSequence[child]))) {
                 child = right;
             }
-            long cd = dueDeadline[child];
-            if (cd > deadline || (cd == deadline && dueSequence[child] > sequence)) {
+            long cd = lateDeadline[child];
+            if (cd > deadline || (cd == deadline && lateSequence[child] > sequence)) {
                 break;
             }
-            dueDeadline[index] = cd;
-            dueSequence[index] = dueSequence[child];
-            dueEntry[index] = dueEntry[child];
+            lateDeadline[index] = cd;
+            lateSequence[index] = lateSequence[child];
+            lateEntry[index] = lateEntry[child];
             index = child;
         }
-        dueDeadline[index] = deadline;
-        dueSequence[index] = sequence;
-        dueEntry[index] = e;
+        lateDeadline[index] = deadline;
+        lateSequence[index] = sequence;
+        lateEntry[index] = e;
     }
 
     /**

@@ -69,6 +69,45 @@ class TimerWheelModelTest {
         assertTimeoutPreemptively(Duration.ofSeconds(5), TimerWheelModelTest::expireLastTickThenArmEarlier);
     }
 
+    @ParameterizedTest(name = "tickShift={0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {0, 10, 20, 30})
+    void aCrowdedTickLeavesInExactOrderAfterCancelsAndReArms(int tickShift) {
+        // Thousands of timers in one tick take the radix sort path; cancelling most of a slot leaves holes and forces a
+        // compaction; re-arming cancelled entries gives them new sequences. Checked against a sort of the same keys.
+        TimerWheel wheel = new TimerWheel(tickShift);
+        SplittableRandom random = new SplittableRandom(tickShift);
+        long tick = 1L << tickShift;
+        long tickStart = 5 * tick;
+        List<Timer> armed = new ArrayList<>();
+        for (int i = 0; i < 6_000; i++) {
+            Timer t = new Timer(i);
+            long deadline = tickStart + (random.nextInt(4) == 0 ? tick / 2 : random.nextLong(tick)); // many equal
+            wheel.arm(t, deadline);
+            armed.add(t);
+        }
+        for (int i = 0; i < armed.size(); i++) {
+            if (random.nextInt(10) < 8) { // most of them: holes, then a compaction
+                assertEquals(true, wheel.cancel(armed.get(i)));
+                if (random.nextBoolean()) { // armed again, with a new (later) sequence
+                    wheel.arm(armed.get(i), tickStart + random.nextLong(tick));
+                }
+            }
+        }
+        TreeSet<Timer> model = new TreeSet<>(Comparator.comparingLong(Timer::timerDeadline)
+                .thenComparingLong(Timer::timerSequence));
+        for (Timer t : armed) {
+            if (t.isArmed()) {
+                model.add(t);
+            }
+        }
+        assertEquals(model.size(), wheel.size());
+        for (Timer expected : model) {
+            assertSame(expected, wheel.poll(tickStart + tick - 1), () -> "tickShift " + tickShift);
+        }
+        assertNull(wheel.poll(Long.MAX_VALUE));
+        assertEquals(0, wheel.size());
+    }
+
     private static void expireLastTickThenArmEarlier() {
         TimerWheel wheel = new TimerWheel(0);
         Timer last = new Timer(0);
