@@ -57,8 +57,10 @@ import java.util.concurrent.TimeUnit;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 // The same fixed heap for every contender: a million live timers per invocation should measure the timer structures,
-// not how the default adaptive young generation copies them.
-@Fork(value = 1, jvmArgsAppend = {"-Xms4g", "-Xmx4g", "-Xmn2g"})
+// not how the default adaptive young generation copies them. Pre-touched: otherwise a contender that allocates per
+// timer spends its first seconds in the kernel zeroing fresh young-generation pages (a third of the profile in a short
+// run, and most of the run-to-run variance), which measures the first pass over the heap, not the timers.
+@Fork(value = 1, jvmArgsAppend = {"-Xms4g", "-Xmx4g", "-Xmn2g", "-XX:+AlwaysPreTouch"})
 public class TimerBenchmark {
 
     /*

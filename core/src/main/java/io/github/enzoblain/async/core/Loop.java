@@ -302,9 +302,10 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     private <T> TaskHandle<T> scheduleTask(LoopTask<T> task, long delayNanos) {
-        long deadline = saturatedAdd(nowRelative(), Math.max(0, delayNanos));
+        long now = clock.nanoTime(); // one reading: the submission time and the deadline's origin
+        long deadline = saturatedAdd(Math.max(0, now - origin), Math.max(0, delayNanos));
         task.requestDeadline(deadline);
-        return accept(task);
+        return accept(task, now);
     }
 
     /** Whether the next plain task is tracked: one in {@code trackingInterval}, starting with the first. */
@@ -317,7 +318,11 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     private <T> TaskHandle<T> accept(LoopTask<T> task) {
-        task.submittedAt = clock.nanoTime();
+        return accept(task, clock.nanoTime());
+    }
+
+    private <T> TaskHandle<T> accept(LoopTask<T> task, long now) {
+        task.submittedAt = now;
         if (inLoop()) {
             if (lifecycle != OPEN) {
                 throw rejectedAtCall(task, closedException());
@@ -582,7 +587,7 @@ public final class Loop implements Executor, AutoCloseable {
         try {
             int ran = drive();
             while (true) {
-                long next = wheel.nextDeadlineBound();
+                long next = wheel.nextDeadline(); // exact: one stop per distinct deadline, none at tick boundaries
                 long nextAbsolute = toClockTime(next);
                 if (next == Long.MAX_VALUE || nextAbsolute > target) {
                     break;
@@ -640,7 +645,7 @@ public final class Loop implements Executor, AutoCloseable {
                 runPlain(r);
                 return true;
             }
-            if (runTracked((LoopTask<?>) r)) {
+            if (runTracked((LoopTask<?>) r, clock.nanoTime())) {
                 return true;
             }
         }
@@ -649,7 +654,8 @@ public final class Loop implements Executor, AutoCloseable {
 
     /** Fires the earliest due timer, skipping cancelled ones (driver only). @return whether a task ran */
     private boolean fireDueTimer() {
-        long now = nowRelative();
+        long reading = clock.nanoTime(); // one reading: what is due, and when the timer started
+        long now = Math.max(0, reading - origin);
         TimerWheel.Entry e;
         while ((e = wheel.poll(now)) != null) {
             LoopTask<?> t = (LoopTask<?>) e;
@@ -666,7 +672,7 @@ public final class Loop implements Executor, AutoCloseable {
             if (hooked) {
                 emit(TIMER, t, null, 0);
             }
-            if (runTracked(t)) {
+            if (runTracked(t, reading)) {
                 return true;
             }
         }
@@ -687,14 +693,14 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     /** @return false if the task had been cancelled (nothing ran) */
-    private boolean runTracked(LoopTask<?> t) {
+    private boolean runTracked(LoopTask<?> t, long now) {
         if (!t.transition(LoopTask.PENDING, LoopTask.RUNNING)) {
             collectCancelled(t);
             return false;
         }
         idle = false;
         t.where = LoopTask.ACTIVE;
-        t.startedAt = clock.nanoTime();
+        t.startedAt = now;
         STARTED_COUNT.setOpaque(this, startedCount + 1);
         if (hooked) {
             emit(START, t, null, 0);

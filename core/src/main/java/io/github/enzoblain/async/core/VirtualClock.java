@@ -22,6 +22,16 @@ import java.util.concurrent.TimeUnit;
  */
 public final class VirtualClock implements Clock {
 
+    private static final java.lang.invoke.VarHandle NOW;
+
+    static {
+        try {
+            NOW = java.lang.invoke.MethodHandles.lookup().findVarHandle(VirtualClock.class, "now", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private volatile long now;
     private volatile Loop loop;
 
@@ -83,7 +93,7 @@ public final class VirtualClock implements Clock {
 
     void set(long nanoTime) {
         if (nanoTime > now) {
-            now = nanoTime;
+            NOW.setRelease(this, nanoTime); // only the driver writes; readers need no store-load fence from it
         }
     }
 
