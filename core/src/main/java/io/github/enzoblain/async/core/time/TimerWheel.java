@@ -66,7 +66,7 @@ public final class TimerWheel {
     private static final int MIN_SLOT_CAPACITY = 8;
     private static final int KEEP_IN_SLOT = 64;
     private static final int SMALL_SORT = 32;
-    private static final int SLOT_BUDGET = 3;
+    private static final int SLOT_BUDGET = 6;
     private static final int RADIX_BITS = 8;
     private static final int RADIX = 1 << RADIX_BITS;
 
