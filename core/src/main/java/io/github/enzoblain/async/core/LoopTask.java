@@ -43,6 +43,7 @@ class LoopTask<T> extends TimerWheel.Entry implements TaskHandle<T>, Prioritized
     final Object body; // Runnable or Callable (SpawnedTask: Supplier)
     final byte priority; // -1: the queue's default class
     final boolean timed;
+    final boolean callable; // decided once: a failing interface instanceof scans the class's supers on every run
     volatile int state;
     private volatile TaskFuture<T> future;
     Object outcome;
@@ -56,6 +57,7 @@ class LoopTask<T> extends TimerWheel.Entry implements TaskHandle<T>, Prioritized
         this.body = body;
         this.priority = (byte) priority;
         this.timed = timed;
+        this.callable = body instanceof Callable;
     }
 
     /** Records the deadline asked at submission (relative to the loop's origin); the loop arms it later. */
@@ -66,7 +68,7 @@ class LoopTask<T> extends TimerWheel.Entry implements TaskHandle<T>, Prioritized
     /** Runs the body; returns its value. Overridden by spawned tasks. */
     @SuppressWarnings("unchecked")
     Object invoke() throws Exception {
-        if (body instanceof Callable) {
+        if (callable) {
             return ((Callable<Object>) body).call();
         }
         ((Runnable) body).run();
