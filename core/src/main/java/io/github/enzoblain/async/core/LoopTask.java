@@ -43,7 +43,7 @@ class LoopTask<T> extends TimerWheel.Entry implements TaskHandle<T>, Prioritized
     final Object body; // Runnable or Callable (SpawnedTask: Supplier)
     final byte priority; // -1: the queue's default class
     final boolean timed;
-    final boolean callable; // decided once: a failing interface instanceof scans the class's supers on every run
+    final boolean callable; // body is a Callable (else a Runnable; SpawnedTask overrides invoke)
     volatile int state;
     private volatile TaskFuture<T> future;
     Object outcome;
@@ -51,13 +51,27 @@ class LoopTask<T> extends TimerWheel.Entry implements TaskHandle<T>, Prioritized
     long startedAt = -1;
     byte where = NEW;
 
-    LoopTask(Loop loop, long id, Object body, int priority, boolean timed) {
+    /** A task whose body runs as a {@link Runnable} (also when it happens to be a {@link Callable} too). */
+    LoopTask(Loop loop, long id, Runnable body, int priority, boolean timed) {
+        this(loop, id, body, false, priority, timed);
+    }
+
+    /** A task whose body is called for its value. */
+    LoopTask(Loop loop, long id, Callable<?> body, int priority, boolean timed) {
+        this(loop, id, body, true, priority, timed);
+    }
+
+    /**
+     * @param callable how to run the body, decided by the submitting method's parameter type: asking the body with
+     *                 {@code instanceof Callable} would cost a scan of its class's interfaces per task when it is not one
+     */
+    LoopTask(Loop loop, long id, Object body, boolean callable, int priority, boolean timed) {
         this.loop = loop;
         this.id = id;
         this.body = body;
+        this.callable = callable;
         this.priority = (byte) priority;
         this.timed = timed;
-        this.callable = body instanceof Callable;
     }
 
     /** Records the deadline asked at submission (relative to the loop's origin); the loop arms it later. */
@@ -202,7 +216,7 @@ class LoopTask<T> extends TimerWheel.Entry implements TaskHandle<T>, Prioritized
     /** The user's task as a Runnable, for {@link Loop#shutdownNow()}. */
     @SuppressWarnings("unchecked")
     Runnable userTask() {
-        if (body instanceof Runnable) {
+        if (!callable) {
             return (Runnable) body;
         }
         Object b = body;

@@ -14,7 +14,7 @@ final class SpawnedTask<T> extends LoopTask<T> {
     Throwable stageError;
 
     SpawnedTask(Loop loop, long id, Supplier<? extends CompletionStage<T>> body) {
-        super(loop, id, body, Loop.DEFAULT_PRIORITY, false);
+        super(loop, id, body, false, Loop.DEFAULT_PRIORITY, false);
     }
 
     @Override
@@ -25,6 +25,13 @@ final class SpawnedTask<T> extends LoopTask<T> {
             throw new NullPointerException("spawn: the supplier returned a null CompletionStage");
         }
         return stage;
+    }
+
+    /** For {@link Loop#shutdownNow()}: running it calls the supplier (and drops the stage it returns). */
+    @Override
+    Runnable userTask() {
+        Supplier<?> work = (Supplier<?>) body;
+        return work::get;
     }
 
     @Override

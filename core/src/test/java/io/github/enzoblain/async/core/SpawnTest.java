@@ -32,6 +32,33 @@ class SpawnTest {
     }
 
     @Test
+    void shutdownNowHandsBackEachKindOfTaskAsARunnableThatRunsIt() throws Exception {
+        // each handed-back task runs the user's own work the way it was submitted: a Runnable is run, a Callable called
+        // (its value dropped), a spawn's supplier asked for its stage
+        Loop loop = Loop.create();
+        java.util.List<String> ran = new java.util.ArrayList<>();
+        TaskHandle<Void> runnable = loop.submit(() -> {
+            ran.add("runnable");
+        });
+        TaskHandle<String> callable = loop.submit(() -> {
+            ran.add("callable");
+            return "value";
+        });
+        TaskHandle<String> spawned = loop.spawn(() -> {
+            ran.add("spawned");
+            return CompletableFuture.completedFuture("stage");
+        });
+        java.util.List<Runnable> never = loop.shutdownNow();
+        assertThat(never).hasSize(3);
+        assertThat(ran).isEmpty();
+        never.forEach(Runnable::run);
+        assertThat(ran).containsExactly("runnable", "callable", "spawned");
+        assertThat(runnable.state()).isEqualTo(TaskState.CANCELLED);
+        assertThat(callable.state()).isEqualTo(TaskState.CANCELLED);
+        assertThat(spawned.state()).isEqualTo(TaskState.CANCELLED);
+    }
+
+    @Test
     void anAlreadyCompletedStageStillCompletesOnTheLoop() {
         Loop loop = Loop.create();
         TaskHandle<Integer> h = loop.spawn(() -> CompletableFuture.completedFuture(7));
