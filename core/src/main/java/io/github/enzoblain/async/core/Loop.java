@@ -929,12 +929,7 @@ public final class Loop implements Executor, AutoCloseable {
             return serveStopRequest();
         }
         if (DRIVER.compareAndSet(this, null, Thread.currentThread())) {
-            try {
-                drainInbox();
-                return serveStopRequest();
-            } finally {
-                exitDriver();
-            }
+            return serveAsDriver(request);
         }
         wakeDriver();
         boolean interrupted = false;
@@ -950,12 +945,7 @@ public final class Loop implements Executor, AutoCloseable {
                         return request.join();
                     }
                     if (DRIVER.compareAndSet(this, null, Thread.currentThread())) { // the driver left: serve it here
-                        try {
-                            drainInbox();
-                            return serveStopRequest();
-                        } finally {
-                            exitDriver();
-                        }
+                        return serveAsDriver(request);
                     }
                 } catch (InterruptedException e) {
                     interrupted = true;
@@ -968,6 +958,23 @@ public final class Loop implements Executor, AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * The caller of {@link #shutdownNow()} took the driver slot: it serves what is pending now. A driver that held the
+     * slot before may already have served this very request and left (its list is the answer, not the empty one this
+     * second serve finds), and a concurrent {@code shutdownNow()} may have replaced the request (then it was answered
+     * with what was left: nothing).
+     */
+    private List<Runnable> serveAsDriver(CompletableFuture<List<Runnable>> request) {
+        try {
+            drainInbox();
+            serveStopRequest();
+        } finally {
+            exitDriver();
+        }
+        request.complete(new ArrayList<>()); // a no-op when served, by this thread or the driver before it
+        return request.join();
     }
 
     private List<Runnable> serveStopRequest() {
