@@ -553,13 +553,16 @@ public final class Loop implements Executor, AutoCloseable {
 
     /**
      * Drives the loop on the calling thread until it terminates ({@link #close()} from any thread), idling with
-     * {@code idleStrategy} when there is no work.
+     * {@code idleStrategy} when there is no work. If the loop is already closing and another thread is driving it to
+     * its end (a {@code shutdownNow()} caller that took the driver slot first), this waits for that and returns.
      *
-     * @throws IllegalStateException if another thread is driving the loop, or if called from one of its tasks
+     * @throws IllegalStateException if another thread is driving the open loop, or if called from one of its tasks
      */
     public void run(IdleStrategy idleStrategy) {
         Objects.requireNonNull(idleStrategy, "idleStrategy");
-        enterDriver();
+        if (!enterDriverToRun()) {
+            return; // the loop was finished by another thread before this one could drive it
+        }
         try {
             while (true) {
                 int work = 0;
@@ -862,6 +865,25 @@ public final class Loop implements Executor, AutoCloseable {
             throw new IllegalStateException("loop '" + name + "' is driven by thread '" + driverName()
                     + "': one driver at a time");
         }
+    }
+
+    /**
+     * Like {@link #enterDriver()}, except on a loop that is already closing: another thread (a {@code shutdownNow()} or
+     * {@code close()} caller) may be driving it to its end, which is not a second driver's fault. Then this waits until
+     * the loop terminates (returns false) or the slot frees with work left (takes it, returns true).
+     */
+    private boolean enterDriverToRun() {
+        if (lifecycle == OPEN || driver == Thread.currentThread()) {
+            enterDriver();
+            return true;
+        }
+        while (lifecycle != TERMINATED) {
+            if (DRIVER.compareAndSet(this, null, Thread.currentThread())) {
+                return true;
+            }
+            Thread.onSpinWait();
+        }
+        return false;
     }
 
     private String driverName() {

@@ -97,6 +97,7 @@ class ShutdownTest {
             assertThat(never).as("round %d: timer %s, %s, terminated %s", round, timer.state(), loop.stats(),
                     loop.isTerminated()).hasSize(1);
             assertThat(thread.join(Duration.ofSeconds(10))).isTrue();
+            assertThat(thread.crash()).as("round %d: the loop thread ends quietly", round).isNull();
             assertThat(loop.isTerminated()).isTrue();
             assertThat(timer.state()).isEqualTo(TaskState.CANCELLED);
             assertThat(loop.stats().isBalanced()).isTrue();
