@@ -229,11 +229,16 @@ public final class RetainedBytes {
         }
 
         /**
-         * The transfer is not observable from outside, so give the worker well over the 10 ticks it needs (a
-         * measurement harness, not a test: nothing is asserted on this wait).
+         * Waits until the worker has moved every armed timeout from its queue into its wheel: a sentinel armed last,
+         * already due, is transferred after all of them (the queue is FIFO, at most 100,000 per tick) and expires in
+         * the tick that transfers it.
          */
         void awaitTransferred() throws InterruptedException {
-            Thread.sleep(500);
+            java.util.concurrent.CountDownLatch transferred = new java.util.concurrent.CountDownLatch(1);
+            timer.newTimeout(t -> transferred.countDown(), 0, TimeUnit.NANOSECONDS);
+            if (!transferred.await(60, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("netty: the sentinel timeout never fired");
+            }
         }
 
         @Override

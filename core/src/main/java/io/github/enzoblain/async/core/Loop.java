@@ -303,7 +303,7 @@ public final class Loop implements Executor, AutoCloseable {
 
     private <T> TaskHandle<T> scheduleTask(LoopTask<T> task, long delayNanos) {
         long now = clock.nanoTime(); // one reading: the submission time and the deadline's origin
-        long deadline = saturatedAdd(Math.max(0, now - origin), Math.max(0, delayNanos));
+        long deadline = saturatedAdd(relative(now), Math.max(0, delayNanos));
         task.requestDeadline(deadline);
         return accept(task, now);
     }
@@ -658,7 +658,7 @@ public final class Loop implements Executor, AutoCloseable {
     /** Fires the earliest due timer, skipping cancelled ones (driver only). @return whether a task ran */
     private boolean fireDueTimer() {
         long reading = clock.nanoTime(); // one reading: what is due, and when the timer started
-        long now = Math.max(0, reading - origin);
+        long now = relative(reading);
         TimerWheel.Entry e;
         while ((e = wheel.poll(now)) != null) {
             LoopTask<?> t = (LoopTask<?>) e;
@@ -877,13 +877,23 @@ public final class Loop implements Executor, AutoCloseable {
             enterDriver();
             return true;
         }
-        while (lifecycle != TERMINATED) {
-            if (DRIVER.compareAndSet(this, null, Thread.currentThread())) {
-                return true;
+        boolean interrupted = false;
+        try {
+            while (!DRIVER.compareAndSet(this, null, Thread.currentThread())) {
+                try {
+                    if (terminated.await(1, TimeUnit.MILLISECONDS)) {
+                        return false;
+                    }
+                } catch (InterruptedException e) {
+                    interrupted = true; // the other driver finishes the loop regardless; keep waiting for it
+                }
             }
-            Thread.onSpinWait();
+            return true;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
-        return false;
     }
 
     private String driverName() {
@@ -960,11 +970,8 @@ public final class Loop implements Executor, AutoCloseable {
                 try {
                     return request.get(10, TimeUnit.MILLISECONDS);
                 } catch (java.util.concurrent.TimeoutException e) {
-                    if (lifecycle == TERMINATED) {
-                        // terminated since the get timed out: a driver that served the request completed it before
-                        // terminating (then this is a no-op); otherwise there was nothing left to hand over
-                        request.complete(new ArrayList<>());
-                        return request.join();
+                    if (lifecycle == TERMINATED) { // a driver that served the request completed it before terminating
+                        return answer(request);
                     }
                     if (DRIVER.compareAndSet(this, null, Thread.currentThread())) { // the driver left: serve it here
                         return serveAsDriver(request);
@@ -995,7 +1002,15 @@ public final class Loop implements Executor, AutoCloseable {
         } finally {
             exitDriver();
         }
-        request.complete(new ArrayList<>()); // a no-op when served, by this thread or the driver before it
+        return answer(request);
+    }
+
+    /**
+     * What a {@code shutdownNow()} caller returns once its request can no longer be served: the served list, or
+     * nothing if it was never served (the loop had nothing left, or a concurrent call replaced the request).
+     */
+    private static List<Runnable> answer(CompletableFuture<List<Runnable>> request) {
+        request.complete(new ArrayList<>()); // a no-op when served
         return request.join();
     }
 
@@ -1253,7 +1268,12 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     private long nowRelative() {
-        return Math.max(0, clock.nanoTime() - origin);
+        return relative(clock.nanoTime());
+    }
+
+    /** A clock reading as nanoseconds since the loop was created (the wheel's time line). */
+    private long relative(long reading) {
+        return Math.max(0, reading - origin);
     }
 
     private void inc(int counter) {

@@ -2,6 +2,8 @@ package io.github.enzoblain.async.core;
 
 import io.github.enzoblain.async.core.time.Clock;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -22,11 +24,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class VirtualClock implements Clock {
 
-    private static final java.lang.invoke.VarHandle NOW;
+    private static final VarHandle NOW;
 
     static {
         try {
-            NOW = java.lang.invoke.MethodHandles.lookup().findVarHandle(VirtualClock.class, "now", long.class);
+            NOW = MethodHandles.lookup().findVarHandle(VirtualClock.class, "now", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

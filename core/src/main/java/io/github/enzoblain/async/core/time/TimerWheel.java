@@ -236,7 +236,7 @@ public final class TimerWheel {
         }
         int from = earliestDue();
         if (from != NONE) {
-            return from == RUN ? runDeadline[runHead] : lateDeadline[0];
+            return dueDeadline(from);
         }
         return earliestSlotStart(Long.numberOfTrailingZeros(nonEmpty)) << tickShift;
     }
@@ -254,7 +254,7 @@ public final class TimerWheel {
         while ((from = earliestDue()) == NONE) {
             expireNext(Long.MAX_VALUE);
         }
-        return from == RUN ? runDeadline[runHead] : lateDeadline[0];
+        return dueDeadline(from);
     }
 
     // ---------------------------------------------------------------------------------------------------- wheel
@@ -288,8 +288,7 @@ public final class TimerWheel {
         Entry[] grown = unpool(capacity);
         if (entries != null) {
             System.arraycopy(entries, 0, grown, 0, n);
-            Arrays.fill(entries, 0, n, null);
-            recycle(entries);
+            recycle(entries, n);
         }
         return slots[slot] = grown;
     }
@@ -309,20 +308,21 @@ public final class TimerWheel {
         return new Entry[capacity];
     }
 
-    /** Takes back an empty slot array: pooled within the budget, otherwise let go. */
-    private void recycle(Entry[] empty) {
-        int length = empty.length;
+    /** Takes back a slot array whose first {@code used} cells may be set: pooled (cleared) within the budget, or let go. */
+    private void recycle(Entry[] array, int used) {
+        int length = array.length;
         if (slotCapacity > (long) SLOT_BUDGET * peakSize + SLOTS * SLOTS) {
             slotCapacity -= length;
             return;
         }
+        Arrays.fill(array, 0, used, null);
         int sizeClass = Integer.numberOfTrailingZeros(length);
         Entry[][] stack = pool[sizeClass];
         int n = pooled[sizeClass];
         if (stack == null || n == stack.length) {
             stack = pool[sizeClass] = stack == null ? new Entry[4][] : Arrays.copyOf(stack, n << 1);
         }
-        stack[n] = empty;
+        stack[n] = array;
         pooled[sizeClass] = n + 1;
     }
 
@@ -330,7 +330,7 @@ public final class TimerWheel {
     private void release(int slot, Entry[] entries) {
         if (entries != null && entries.length > KEEP_IN_SLOT && slots[slot] == entries && slotEnd[slot] == 0) {
             slots[slot] = null;
-            recycle(entries);
+            recycle(entries, 0);
         }
     }
 
@@ -374,13 +374,30 @@ public final class TimerWheel {
         }
     }
 
-    /** Empties {@code slot}, handing its array to the caller, which {@link #release releases} it when done. */
-    private Entry[] take(int slot) {
+    /** Empties a level-0 slot (one tick) into the run. */
+    private void expireSlot(int slot) {
         Entry[] entries = slots[slot];
+        int end = slotEnd[slot];
+        int live = slotLive[slot];
+        take(slot);
+        expireIntoRun(entries, end, live);
+        release(slot, entries);
+    }
+
+    /** Empties a slot of a higher level by re-placing its entries on lower levels. */
+    private void cascadeSlot(int slot) {
+        Entry[] entries = slots[slot];
+        int end = slotEnd[slot];
+        take(slot);
+        cascade(entries, end);
+        release(slot, entries);
+    }
+
+    /** Marks {@code slot} empty; its caller moves the entries out of the array and then releases it. */
+    private void take(int slot) {
         slotEnd[slot] = 0;
         slotLive[slot] = 0;
         emptied(slot);
-        return entries;
     }
 
     /** Start tick of the first occupied slot of {@code level} (the earliest slot if it is the lowest occupied level). */
@@ -403,21 +420,15 @@ public final class TimerWheel {
             return false;
         }
         int slot = level * SLOTS + ((int) (start >>> (level * SLOT_BITS)) & SLOT_MASK);
-        int end = slotEnd[slot];
         if (level == 0) {
-            int live = slotLive[slot];
             cursor = start + 1;
-            Entry[] entries = take(slot);
-            expireIntoRun(entries, end, live);
-            release(slot, entries);
+            expireSlot(slot);
             if ((cursor & SLOT_MASK) == 0) {
                 enteredBlock();
             }
         } else {
             cursor = start; // lower levels are empty: nothing lies between the old cursor and this slot
-            Entry[] entries = take(slot);
-            cascade(entries, end);
-            release(slot, entries);
+            cascadeSlot(slot);
         }
         return true;
     }
@@ -431,11 +442,7 @@ public final class TimerWheel {
         for (int level = 1; level < levels; level++) {
             int digit = (int) (c >>> (level * SLOT_BITS)) & SLOT_MASK;
             if ((occupied[level] & (1L << digit)) != 0) {
-                int slot = level * SLOTS + digit;
-                int end = slotEnd[slot];
-                Entry[] entries = take(slot);
-                cascade(entries, end);
-                release(slot, entries);
+                cascadeSlot(level * SLOTS + digit);
             }
             if (digit != 0) { // not aligned to the next level up
                 return;
@@ -496,6 +503,11 @@ public final class TimerWheel {
         long rd = runDeadline[runHead];
         long ld = lateDeadline[0];
         return rd < ld || (rd == ld && runSequence[runHead] < lateSequence[0]) ? RUN : LATE;
+    }
+
+    /** The deadline of the earliest due record, found by {@link #earliestDue()} ({@code from} is not NONE). */
+    private long dueDeadline(int from) {
+        return from == RUN ? runDeadline[runHead] : lateDeadline[0];
     }
 
     private static boolean live(Entry e, long sequence) {
