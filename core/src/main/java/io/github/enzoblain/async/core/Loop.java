@@ -266,6 +266,30 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     /**
+     * Runs {@code task} once after {@code delay} {@code unit}s, without a handle: the light timer, for delayed work that
+     * needs no result, id or timestamps (timeouts, retries, delayed signals). It costs one 48-byte object (a
+     * {@link #schedule} timer costs 88 and a second clock reading), fires in the same (deadline, submission sequence)
+     * order as every other timer, counts in {@link #stats()} like any task, and is cancelled in O(1) from any thread.
+     * Listeners see it as they see a plain {@link #execute} task: one in their
+     * {@linkplain LoopListener#trackingInterval() tracking interval} is tracked (it gets a {@link TaskHandle}, which
+     * is what this returns then, and events).
+     *
+     * @return what cancels it
+     * @throws RejectedExecutionException if the loop is closed, or (from another thread) its inbox full
+     */
+    public Cancellable executeAfter(Runnable task, long delay, TimeUnit unit) {
+        Objects.requireNonNull(task, "task");
+        Objects.requireNonNull(unit, "unit");
+        return timer(task, unit.toNanos(delay));
+    }
+
+    /** Runs {@code task} once after {@code delay}, without a handle: see {@link #executeAfter(Runnable, long, TimeUnit)}. */
+    public Cancellable executeAfter(Runnable task, Duration delay) {
+        Objects.requireNonNull(task, "task");
+        return timer(task, saturatedNanos(delay));
+    }
+
+    /**
      * Runs {@code task} after {@code initialDelay}, then every {@code period} measured from the previous deadline
      * (no drift; a late loop runs the missed occurrences back to back).
      *
@@ -308,6 +332,29 @@ public final class Loop implements Executor, AutoCloseable {
         return accept(task, now);
     }
 
+    private Cancellable timer(Runnable task, long delayNanos) {
+        if (hooked && trackNext()) {
+            return scheduleTask(new LoopTask<Void>(this, ids.getAndIncrement(), task, DEFAULT_PRIORITY, true), delayNanos);
+        }
+        long deadline = saturatedAdd(nowRelative(), Math.max(0, delayNanos));
+        if (inLoop()) {
+            if (lifecycle != OPEN) {
+                throw rejectedAtCall(new LoopTimer(this, task), closedException());
+            }
+            if (!inbox.isEmpty()) {
+                drainInbox();
+            }
+            LoopTimer t = new LoopTimer(this, task);
+            SUBMITTED_COUNT.setOpaque(this, submittedCount + 1);
+            wheel.arm(t, deadline);
+            publish(TIMERS, wheel.size());
+            return t;
+        }
+        LoopTimer t = new LoopTimer(this, task, deadline);
+        offerFromOutside(t);
+        return t;
+    }
+
     /** Whether the next plain task is tracked: one in {@code trackingInterval}, starting with the first. */
     private boolean trackNext() {
         if (--untilTracked > 0) {
@@ -340,7 +387,8 @@ public final class Loop implements Executor, AutoCloseable {
         return task;
     }
 
-    private void offerFromOutside(Runnable task) {
+    /** @param task a plain {@code Runnable}, a {@link LoopTask} or a {@link LoopTimer} */
+    private void offerFromOutside(Object task) {
         if (lifecycle != OPEN) {
             throw rejectedAtCall(task, closedException());
         }
@@ -354,10 +402,12 @@ public final class Loop implements Executor, AutoCloseable {
         }
     }
 
-    private RejectedExecutionException rejectedAtCall(Runnable task, RejectedExecutionException e) {
+    private RejectedExecutionException rejectedAtCall(Object task, RejectedExecutionException e) {
         if (task instanceof LoopTask) {
             ((LoopTask<?>) task).reject(e);
             ((LoopTask<?>) task).where = LoopTask.DONE;
+        } else if (task instanceof LoopTimer) {
+            ((LoopTimer) task).reject();
         }
         callerRejected.incrementAndGet();
         return e;
@@ -385,6 +435,8 @@ public final class Loop implements Executor, AutoCloseable {
                 } else if (t.where == LoopTask.ACTIVE && t instanceof SpawnedTask) {
                     finishSpawned((SpawnedTask<?>) t);
                 }
+            } else if (o instanceof LoopTimer) {
+                timerSignal((LoopTimer) o);
             } else {
                 SUBMITTED_COUNT.setOpaque(this, submittedCount + 1);
                 RejectedExecutionException rejected = enqueue((Runnable) o);
@@ -416,6 +468,27 @@ public final class Loop implements Executor, AutoCloseable {
             return null;
         }
         return enqueue(t);
+    }
+
+    /** A light timer from another thread arriving, or the cancellation of one already armed (driver only). */
+    private void timerSignal(LoopTimer t) {
+        int s = t.state;
+        if (s == LoopTimer.NEW) {
+            SUBMITTED_COUNT.setOpaque(this, submittedCount + 1);
+            wheel.arm(t, t.timerDeadline());
+            if (!t.transition(LoopTimer.NEW, LoopTimer.ARMED)) { // cancelled meanwhile
+                wheel.cancel(t);
+                inc(CANCELLED);
+            }
+            publish(TIMERS, wheel.size());
+        } else if (s == LoopTimer.CANCELLED_NEW) {
+            SUBMITTED_COUNT.setOpaque(this, submittedCount + 1);
+            inc(CANCELLED);
+        } else if (s == LoopTimer.CANCELLED && t.isArmed()) { // not armed: the fire path met it and counted it
+            wheel.cancel(t);
+            publish(TIMERS, wheel.size());
+            inc(CANCELLED);
+        }
     }
 
     /** Driver only. @return the rejection if {@code task} itself was rejected */
@@ -494,6 +567,19 @@ public final class Loop implements Executor, AutoCloseable {
             } // queued: skipped when polled; new: collected when taken in
         } else if (t.timed && inbox.offer(t)) {
             wakeDriver(); // the driver unlinks it; if the inbox is full it is skipped when it falls due
+        }
+    }
+
+    /** Called by a light timer after it moved ARMED -> CANCELLED, on the cancelling thread. */
+    void timerCancelled(LoopTimer t) {
+        if (inLoop()) {
+            if (t.isArmed()) {
+                wheel.cancel(t);
+                publish(TIMERS, wheel.size());
+                inc(CANCELLED);
+            }
+        } else if (inbox.offer(t)) {
+            wakeDriver(); // the driver unlinks it; if the inbox is full it is counted when it falls due
         }
     }
 
@@ -661,8 +747,17 @@ public final class Loop implements Executor, AutoCloseable {
         long now = relative(reading);
         TimerWheel.Entry e;
         while ((e = wheel.poll(now)) != null) {
-            LoopTask<?> t = (LoopTask<?>) e;
             publish(TIMERS, wheel.size());
+            if (e instanceof LoopTimer) {
+                LoopTimer light = (LoopTimer) e;
+                if (light.transition(LoopTimer.ARMED, LoopTimer.FIRED)) {
+                    runPlain(light.body);
+                    return true;
+                }
+                inc(CANCELLED); // cancelled by another thread, its signal not drained yet
+                continue;
+            }
+            LoopTask<?> t = (LoopTask<?>) e;
             if (t.state == LoopTask.CANCELLED) {
                 collectCancelled(t);
                 continue;
@@ -1044,6 +1139,14 @@ public final class Loop implements Executor, AutoCloseable {
     private void cancelAllTimers(List<Runnable> never) {
         TimerWheel.Entry e;
         while ((e = wheel.poll(Long.MAX_VALUE)) != null) {
+            if (e instanceof LoopTimer) {
+                LoopTimer light = (LoopTimer) e;
+                if (light.transition(LoopTimer.ARMED, LoopTimer.CANCELLED) && never != null) {
+                    never.add(light.body);
+                }
+                inc(CANCELLED); // by this call or by its owner (whose signal then finds it unarmed)
+                continue;
+            }
             LoopTask<?> t = (LoopTask<?>) e;
             if (t.transition(LoopTask.PENDING, LoopTask.CANCELLED)) {
                 t.finish(LoopTask.CANCELLED, null);
@@ -1080,9 +1183,17 @@ public final class Loop implements Executor, AutoCloseable {
 
     /** At close, periodic tasks end at once; one-shot timers are kept, in their (deadline, sequence) order. */
     private void cancelPeriodicTimers() {
-        List<LoopTask<?>> keep = new ArrayList<>();
+        List<TimerWheel.Entry> keep = new ArrayList<>();
         TimerWheel.Entry e;
         while ((e = wheel.poll(Long.MAX_VALUE)) != null) {
+            if (e instanceof LoopTimer) {
+                if (((LoopTimer) e).state == LoopTimer.CANCELLED) {
+                    inc(CANCELLED);
+                } else {
+                    keep.add(e);
+                }
+                continue;
+            }
             LoopTask<?> t = (LoopTask<?>) e;
             if (t instanceof PeriodicTask || t.state == LoopTask.CANCELLED) {
                 if (t.transition(LoopTask.PENDING, LoopTask.CANCELLED)) {
@@ -1093,7 +1204,7 @@ public final class Loop implements Executor, AutoCloseable {
                 keep.add(t);
             }
         }
-        for (LoopTask<?> t : keep) { // re-armed in firing order, so equal deadlines keep their order
+        for (TimerWheel.Entry t : keep) { // re-armed in firing order, so equal deadlines keep their order
             wheel.arm(t, t.timerDeadline());
         }
         publish(TIMERS, wheel.size());
@@ -1146,6 +1257,13 @@ public final class Loop implements Executor, AutoCloseable {
                             } else {
                                 rejectQueued(t, closedException());
                             }
+                        }
+                    } else if (o instanceof LoopTimer) {
+                        LoopTimer t = (LoopTimer) o;
+                        int s = t.state;
+                        if (s == LoopTimer.NEW || s == LoopTimer.CANCELLED_NEW) { // else a cancel signal: nothing armed
+                            SUBMITTED_COUNT.setOpaque(this, submittedCount + 1);
+                            inc(t.transition(LoopTimer.NEW, LoopTimer.REJECTED) ? REJECTED : CANCELLED);
                         }
                     } else {
                         SUBMITTED_COUNT.setOpaque(this, submittedCount + 1);

@@ -13,7 +13,7 @@ import java.util.concurrent.Future;
  *
  * @param <T> the result type
  */
-public interface TaskHandle<T> {
+public interface TaskHandle<T> extends Cancellable {
 
     /** @return the task's id, unique within its loop, increasing in submission order */
     long id();
@@ -22,6 +22,7 @@ public interface TaskHandle<T> {
     TaskState state();
 
     /** @return whether the state is terminal */
+    @Override
     default boolean isDone() {
         return state().isTerminal();
     }
@@ -33,6 +34,7 @@ public interface TaskHandle<T> {
      *
      * @return whether this call cancelled the task
      */
+    @Override
     boolean cancel();
 
     /** @return the result as a stage; completes exceptionally with the failure, a cancellation or the rejection */

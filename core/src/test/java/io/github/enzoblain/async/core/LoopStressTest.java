@@ -16,6 +16,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -23,7 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /**
- * Promise (4) under contention: several producer threads submit (execute, submit, schedule, periodic, spawn) and
+ * Promise (4) under contention: several producer threads submit (execute, submit, schedule, light timers, periodic,
+ * spawn) and
  * cancel from their own threads while another thread drives the loop on the system clock; afterwards every task is
  * accounted for exactly once.
  *
@@ -41,15 +43,17 @@ class LoopStressTest {
      * the run queue, which (bounded variants) overflows. Then producers run a seeded-random mix of operations. At the
      * end the loop is closed (or, in one variant, closed while producers still submit) and the driver joined.
      *
-     * The accounting that must hold, with "plain" = execute(Runnable) tasks (handles only with a listener) and the
-     * handles those calls returned:
+     * The accounting that must hold, with "plain" = execute(Runnable) tasks (handles only with a listener), "light"
+     * = executeAfter timers (handles only with a listener; their state read from the timer) and the handles those
+     * calls returned:
      *   submitted == attempts; completed + failed + cancelled + rejected == submitted; queued == running == timers == 0
-     *   completed == COMPLETED handles + plain runs that returned
-     *   failed    == FAILED handles + plain runs that threw
-     *   cancelled == CANCELLED handles (a graceful close runs every queued plain task)
+     *   completed == COMPLETED handles + plain runs that returned + light runs that returned
+     *   failed    == FAILED handles + plain runs that threw + light runs that threw
+     *   cancelled == CANCELLED handles + cancelled light timers (a graceful close runs every queued plain task)
      *   rejected  == REJECTED handles + rejected at the call + plain tasks accepted at the call that never ran
-     *   started   == every body run (plain, tracked, each periodic run, spawn suppliers)
-     * and each handle's stage agrees with its state.
+     *                + light timers rejected by the terminated loop
+     *   started   == every body run (plain, tracked, light, each periodic run, spawn suppliers)
+     * and each handle's stage agrees with its state, and a light timer fired if and only if its body ran.
      */
 
     private static final int PRODUCERS = 4;
@@ -75,6 +79,18 @@ class LoopStressTest {
         long rejectedAtCall;
         long plainAccepted;
         final List<TaskHandle<?>> handles = new ArrayList<>();
+        final List<Light> lights = new ArrayList<>();
+    }
+
+    /** An untracked light timer, whether its body was told to throw, and whether it ran. */
+    private static final class Light {
+        final boolean fail;
+        final AtomicBoolean ran = new AtomicBoolean();
+        LoopTimer timer;
+
+        Light(boolean fail) {
+            this.fail = fail;
+        }
     }
 
     /** Counts hook events and throws from every seventh callback. Driver-only fields, read after the driver ended. */
@@ -255,6 +271,10 @@ class LoopStressTest {
                             }
                             return "v";
                         }));
+                    } else if (r < 48) {
+                        long delayMicros = random.nextInt(2_000);
+                        boolean fail = random.nextInt(10) == 0;
+                        light(tally, delayMicros, fail);
                     } else if (r < 55) {
                         long delayMicros = random.nextInt(2_000);
                         track(tally, () -> loop.schedule(() -> bodyRuns.incrementAndGet(), delayMicros,
@@ -328,6 +348,30 @@ class LoopStressTest {
             tally.plainAccepted++;
         }
 
+        private void light(Tally tally, long delayMicros, boolean fail) {
+            tally.attempts++;
+            Cancellable c;
+            Light light = new Light(fail);
+            try {
+                c = loop.executeAfter(() -> {
+                    bodyRuns.incrementAndGet();
+                    light.ran.set(true);
+                    if (fail) {
+                        throw new IllegalStateException("light failure");
+                    }
+                }, delayMicros, TimeUnit.MICROSECONDS);
+            } catch (RejectedExecutionException e) {
+                tally.rejectedAtCall++;
+                throw e;
+            }
+            if (c instanceof TaskHandle) {
+                tally.handles.add((TaskHandle<?>) c); // tracked for the listener
+            } else {
+                light.timer = (LoopTimer) c;
+                tally.lights.add(light);
+            }
+        }
+
         private void track(Tally tally, Supplier<TaskHandle<?>> submission) {
             tally.attempts++;
             try {
@@ -339,6 +383,11 @@ class LoopStressTest {
         }
 
         private static void cancelOne(Tally tally, SplittableRandom random) {
+            List<Light> ls = tally.lights;
+            if (!ls.isEmpty() && random.nextInt(4) == 0) {
+                ls.get(ls.size() - 1 - random.nextInt(Math.min(ls.size(), 32))).timer.cancel();
+                return;
+            }
             List<TaskHandle<?>> hs = tally.handles;
             if (!hs.isEmpty()) {
                 int recent = Math.min(hs.size(), 64); // recent handles are the ones likely still pending
@@ -353,7 +402,26 @@ class LoopStressTest {
             long attempts = 0, rejectedAtCall = 0, plainAccepted = 0;
             long[] byState = new long[TaskState.values().length];
             long handles = 0;
+            long lightCompleted = 0, lightFailed = 0, lightCancelled = 0, lightRejected = 0;
             for (Tally t : tallies) {
+                for (Light light : t.lights) {
+                    LoopTimer l = light.timer;
+                    assertThat(l.isDone()).as("light timer %s", l).isTrue();
+                    assertThat(light.ran.get()).as("light timer %s ran iff it fired", l)
+                            .isEqualTo(l.state == LoopTimer.FIRED);
+                    switch (l.state) {
+                        case LoopTimer.FIRED -> {
+                            if (light.fail) {
+                                lightFailed++;
+                            } else {
+                                lightCompleted++;
+                            }
+                        }
+                        case LoopTimer.CANCELLED, LoopTimer.CANCELLED_NEW -> lightCancelled++;
+                        case LoopTimer.REJECTED -> lightRejected++;
+                        default -> throw new AssertionError("light timer not done: " + l);
+                    }
+                }
                 attempts += t.attempts;
                 rejectedAtCall += t.rejectedAtCall;
                 plainAccepted += t.plainAccepted;
@@ -369,7 +437,9 @@ class LoopStressTest {
             LoopStats s = loop.stats();
             String ctx = variant + " " + s + " attempts=" + attempts + " rejectedAtCall=" + rejectedAtCall
                     + " plainAccepted=" + plainAccepted + " plainRan=" + plainRan + " plainThrew=" + plainThrew
-                    + " handles C/F/X/R=" + completed + "/" + failed + "/" + cancelled + "/" + rejected;
+                    + " handles C/F/X/R=" + completed + "/" + failed + "/" + cancelled + "/" + rejected
+                    + " light C/F/X/R=" + lightCompleted + "/" + lightFailed + "/" + lightCancelled + "/"
+                    + lightRejected;
 
             assertThat(s.isBalanced()).as(ctx).isTrue();
             assertThat(s.submitted()).as(ctx).isEqualTo(attempts);
@@ -378,10 +448,11 @@ class LoopStressTest {
             assertThat(s.running()).as(ctx).isZero();
             assertThat(s.pendingTimers()).as(ctx).isZero();
             assertThat(s.inbox()).as(ctx).isZero();
-            assertThat(s.completed()).as(ctx).isEqualTo(completed + plainRan.get() - plainThrew.get());
-            assertThat(s.failed()).as(ctx).isEqualTo(failed + plainThrew.get());
-            assertThat(s.cancelled()).as(ctx).isEqualTo(cancelled);
-            assertThat(s.rejected() - rejected - rejectedAtCall).as(ctx).isEqualTo(plainAccepted - plainRan.get());
+            assertThat(s.completed()).as(ctx).isEqualTo(completed + plainRan.get() - plainThrew.get() + lightCompleted);
+            assertThat(s.failed()).as(ctx).isEqualTo(failed + plainThrew.get() + lightFailed);
+            assertThat(s.cancelled()).as(ctx).isEqualTo(cancelled + lightCancelled);
+            assertThat(s.rejected() - rejected - rejectedAtCall - lightRejected).as(ctx)
+                    .isEqualTo(plainAccepted - plainRan.get());
             assertThat(s.started()).as(ctx).isEqualTo(bodyRuns.get());
 
             // the gate made these certain
