@@ -64,6 +64,7 @@ public final class RetainedBytes {
     /** The subjects, by command-line name. */
     private static final String[][] SUBJECTS = {
         {"loop", "Async Loop (schedule: one TaskHandle per timer)"},
+        {"loopLight", "Async Loop (executeAfter: one light timer each)"},
         {"timerWheel", "Async TimerWheel (raw entry with one field)"},
         {"stpe", "JDK ScheduledThreadPoolExecutor (remove-on-cancel)"},
         {"netty", "Netty HashedWheelTimer (1 ms x 512)"},
@@ -107,7 +108,8 @@ public final class RetainedBytes {
 
     private static Supplier<Subject> factory(String name) {
         switch (name) {
-            case "loop": return RetainedBytes::loop;
+            case "loop": return () -> loop(false);
+            case "loopLight": return () -> loop(true);
             case "timerWheel": return RetainedBytes::timerWheel;
             case "stpe": return RetainedBytes::stpe;
             case "netty": return RetainedBytes::nettyWheel;
@@ -153,11 +155,16 @@ public final class RetainedBytes {
 
     // ---------------------------------------------------------------------------------------------- subjects
 
-    private static Subject loop() {
+    /** @param light timers by {@code executeAfter} (else {@code schedule}) */
+    private static Subject loop(boolean light) {
         VirtualClock clock = new VirtualClock();
         Loop loop = Loop.builder().name("retained").clock(clock).build();
         long[] steps = WORK.steps;
-        Runnable armAll = () -> {
+        Runnable armAll = light ? () -> {
+            for (int i = 0; i < N; i++) {
+                loop.executeAfter(NOOP, FAR + steps[i] * STEP, TimeUnit.NANOSECONDS);
+            }
+        } : () -> {
             for (int i = 0; i < N; i++) {
                 loop.schedule(NOOP, FAR + steps[i] * STEP, TimeUnit.NANOSECONDS);
             }

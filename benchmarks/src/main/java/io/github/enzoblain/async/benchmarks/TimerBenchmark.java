@@ -1,5 +1,6 @@
 package io.github.enzoblain.async.benchmarks;
 
+import io.github.enzoblain.async.core.Cancellable;
 import io.github.enzoblain.async.core.Loop;
 import io.github.enzoblain.async.core.TaskHandle;
 import io.github.enzoblain.async.core.VirtualClock;
@@ -87,11 +88,14 @@ public class TimerBenchmark {
 
         final Counter fired = new Counter();
         final TaskHandle<?>[] handles = new TaskHandle<?>[N];
+        final Cancellable[] lights = new Cancellable[N];
         VirtualClock clock;
         Loop loop;
         long invocations;
         Runnable armThenCancel;
         Runnable arm;
+        Runnable armLightThenCancel;
+        Runnable armLight;
 
         @Setup(Level.Trial)
         public void setUp() {
@@ -112,6 +116,20 @@ public class TimerBenchmark {
             arm = () -> {
                 for (int i = 0; i < N; i++) {
                     l.schedule(task, steps[i] * STEP, TimeUnit.NANOSECONDS);
+                }
+            };
+            Cancellable[] c = lights;
+            armLightThenCancel = () -> {
+                for (int i = 0; i < N; i++) {
+                    c[i] = l.executeAfter(task, FAR + steps[i] * STEP, TimeUnit.NANOSECONDS);
+                }
+                for (int i = 0; i < N; i++) {
+                    c[i].cancel();
+                }
+            };
+            armLight = () -> {
+                for (int i = 0; i < N; i++) {
+                    l.executeAfter(task, steps[i] * STEP, TimeUnit.NANOSECONDS);
                 }
             };
         }
@@ -137,6 +155,22 @@ public class TimerBenchmark {
     @OperationsPerInvocation(N)
     public long armFire_loop(LoopState s) {
         s.loop.execute(s.arm);
+        s.clock.advanceBy(WORK.maxSteps() * STEP, TimeUnit.NANOSECONDS);
+        s.invocations++;
+        return s.fired.count;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(N)
+    public void armCancel_loopLight(LoopState s) {
+        s.loop.execute(s.armLightThenCancel);
+        s.loop.runUntilIdle();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(N)
+    public long armFire_loopLight(LoopState s) {
+        s.loop.execute(s.armLight);
         s.clock.advanceBy(WORK.maxSteps() * STEP, TimeUnit.NANOSECONDS);
         s.invocations++;
         return s.fired.count;
