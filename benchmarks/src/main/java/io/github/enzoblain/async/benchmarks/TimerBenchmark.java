@@ -79,7 +79,11 @@ public class TimerBenchmark {
 
     // ================================================================================================ our loop
 
-    /** A {@link Loop} on a {@link VirtualClock}; the timers are armed by a task on the loop (the driver's path). */
+    /**
+     * A {@link Loop} on a {@link VirtualClock}; the timers are armed by a task on the loop (the driver's path), with
+     * {@code schedule} (a {@code TaskHandle} each: {@code _loop}) or {@code executeAfter} (a light timer each:
+     * {@code _loopLight}).
+     */
     @State(Scope.Thread)
     public static class LoopState {
         /** The wheel's tick, 2^tickShift ns: 20 is the loop's default (about 1 ms). */

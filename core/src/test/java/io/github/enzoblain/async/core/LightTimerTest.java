@@ -118,6 +118,29 @@ class LightTimerTest {
     }
 
     @Test
+    void aTimerCancelledFromAnotherThreadWhileTheInboxIsFullIsCountedWhenItFallsDue() throws Exception {
+        VirtualClock own = new VirtualClock();
+        Loop small = Loop.builder().clock(own).inboxCapacity(2).build();
+        Cancellable[] c = new Cancellable[1];
+        small.execute(() -> c[0] = small.executeAfter(record("never", own), Duration.ofMillis(1)));
+        small.runUntilIdle(); // armed on the loop's thread
+        boolean[] cancelled = new boolean[1];
+        onAnotherThread(() -> {
+            small.execute(() -> log.add("filler-1"));
+            small.execute(() -> log.add("filler-2")); // the inbox is full: the cancel's signal cannot be offered
+            cancelled[0] = c[0].cancel();
+        });
+        assertThat(cancelled[0]).isTrue();
+        assertThat(small.stats().inbox()).isEqualTo(2);
+        own.advanceBy(Duration.ofMillis(1)); // fillers drained; the timer surfaces cancelled and is counted then
+        assertThat(log).containsExactly("filler-1", "filler-2");
+        LoopStats s = small.stats();
+        assertThat(s.cancelled()).isEqualTo(1);
+        assertThat(s.pendingTimers()).isZero();
+        assertThat(s.isBalanced()).isTrue();
+    }
+
+    @Test
     void timersFromAnotherThreadFireOrAreCancelledBeforeTheLoopTakesThemIn() throws Exception {
         Cancellable[] cs = new Cancellable[2];
         onAnotherThread(() -> {
