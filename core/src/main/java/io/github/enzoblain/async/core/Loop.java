@@ -670,12 +670,37 @@ public final class Loop implements Executor, AutoCloseable {
         }
     }
 
-    /** Virtual time: moves the clock to {@code target} through every due timer. Driver rules apply. */
+    /**
+     * Virtual time: moves the clock to {@code target} through every due timer, each run with the clock at its deadline,
+     * and what each submits run before the clock moves on. Driver rules apply.
+     */
     int advanceTo(long target) {
         enterDriver();
         try {
             int ran = drive();
+            long targetRelative = relative(target);
             while (true) {
+                if (quiet()) { // only timers to run: take the next one straight from the wheel
+                    TimerWheel.Entry e = wheel.poll(targetRelative);
+                    if (e == null) {
+                        becameIdle(); // before the clock moves to the target
+                        break;
+                    }
+                    long now = virtualClock.nanoTime();
+                    long at = toClockTime(e.timerDeadline());
+                    if (at > now) {
+                        becameIdle(); // as drive() ends before the clock moves
+                        virtualClock.set(at);
+                        now = at;
+                    }
+                    if (fire(e, now)) {
+                        ran++;
+                    }
+                    if (!quiet()) {
+                        ran += drive(); // what the timer left ready runs at its deadline
+                    }
+                    continue;
+                }
                 long next = wheel.nextDeadline(); // exact: one stop per distinct deadline, none at tick boundaries
                 long nextAbsolute = toClockTime(next);
                 if (next == Long.MAX_VALUE || nextAbsolute > target) {
@@ -689,6 +714,11 @@ public final class Loop implements Executor, AutoCloseable {
         } finally {
             exitDriver();
         }
+    }
+
+    /** Whether nothing but timers can run: no ready task, no inbox item or signal, no stage awaited, still open. */
+    private boolean quiet() {
+        return lifecycle == OPEN && awaiting == 0 && inbox.isEmpty() && queue.isEmpty();
     }
 
     int advanceToNextTimer() {
@@ -747,34 +777,44 @@ public final class Loop implements Executor, AutoCloseable {
         long now = relative(reading);
         TimerWheel.Entry e;
         while ((e = wheel.poll(now)) != null) {
-            publish(TIMERS, wheel.size());
-            if (e instanceof LoopTimer) {
-                LoopTimer light = (LoopTimer) e;
-                if (light.transition(LoopTimer.ARMED, LoopTimer.FIRED)) {
-                    runPlain(light.body);
-                    return true;
-                }
-                inc(CANCELLED); // cancelled by another thread, its signal not drained yet
-                continue;
-            }
-            LoopTask<?> t = (LoopTask<?>) e;
-            if (t.state == LoopTask.CANCELLED) {
-                collectCancelled(t);
-                continue;
-            }
-            if (lifecycle != OPEN && t instanceof PeriodicTask && t.transition(LoopTask.PENDING, LoopTask.CANCELLED)) {
-                t.finish(LoopTask.CANCELLED, null);
-                collectCancelled(t); // a closing loop does not run periodic tasks again
-                continue;
-            }
-            if (hooked) {
-                emit(TIMER, t, null, 0);
-            }
-            if (runTracked(t, reading)) {
+            if (fire(e, reading)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * Runs a timer the wheel has just handed over, unless it was cancelled (driver only).
+     *
+     * @param reading the clock's reading, the task's start time
+     * @return whether a task ran
+     */
+    private boolean fire(TimerWheel.Entry e, long reading) {
+        publish(TIMERS, wheel.size());
+        if (e instanceof LoopTimer) {
+            LoopTimer light = (LoopTimer) e;
+            if (light.transition(LoopTimer.ARMED, LoopTimer.FIRED)) {
+                runPlain(light.body);
+                return true;
+            }
+            inc(CANCELLED); // cancelled by another thread, its signal not drained yet
+            return false;
+        }
+        LoopTask<?> t = (LoopTask<?>) e;
+        if (t.state == LoopTask.CANCELLED) {
+            collectCancelled(t);
+            return false;
+        }
+        if (lifecycle != OPEN && t instanceof PeriodicTask && t.transition(LoopTask.PENDING, LoopTask.CANCELLED)) {
+            t.finish(LoopTask.CANCELLED, null);
+            collectCancelled(t); // a closing loop does not run periodic tasks again
+            return false;
+        }
+        if (hooked) {
+            emit(TIMER, t, null, 0);
+        }
+        return runTracked(t, reading);
     }
 
     private void runPlain(Runnable r) {

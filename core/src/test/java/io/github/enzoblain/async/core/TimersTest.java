@@ -44,6 +44,33 @@ class TimersTest {
     }
 
     @Test
+    void whatATimerSubmitsRunsAtItsDeadlineAfterTheTimersDueThenAndBeforeTheClockMovesOn() {
+        List<String> events = new ArrayList<>();
+        VirtualClock own = new VirtualClock();
+        Loop hooked = Loop.builder().clock(own).listener(new LoopListener() {
+            @Override
+            public void onIdle() {
+                events.add("idle@" + own.nanoTime());
+            }
+        }).build();
+        hooked.execute(() -> {
+            hooked.executeAfter(() -> {
+                events.add("a@" + own.nanoTime());
+                hooked.execute(() -> events.add("queued-by-a@" + own.nanoTime()));
+            }, Duration.ofMillis(1));
+            hooked.schedule(() -> events.add("b@" + own.nanoTime()), Duration.ofMillis(1));
+            hooked.executeAfter(() -> events.add("c@" + own.nanoTime()), Duration.ofMillis(2));
+            hooked.executeAfter(() -> events.add("d@" + own.nanoTime()), Duration.ofMillis(3));
+        });
+        hooked.runUntilIdle();
+        events.clear();
+        own.advanceBy(Duration.ofMillis(5));
+        assertThat(events).containsExactly("a@1000000", "b@1000000", "queued-by-a@1000000", "idle@1000000",
+                "c@2000000", "idle@2000000", "d@3000000", "idle@3000000");
+        assertThat(own.nanoTime()).isEqualTo(5_000_000);
+    }
+
+    @Test
     void dueTimersRunBeforeQueuedTasks() {
         loop.schedule(record("timer"), Duration.ZERO);
         loop.execute(record("queued"));
