@@ -39,13 +39,15 @@ public final class TimerWheel {
      * a cascade runs as soon as the cursor reaches a block, before anything else can be placed in it), which keeps
      * the order of its source slot.
      *
-     * Expiring a level-0 slot (one tick) copies its entries' (deadline, sequence) into `run`, already in sequence order,
-     * and sorts it stably by deadline: insertion sort when small, otherwise an LSD radix sort on the deadline's offset
-     * inside the tick (8-bit digits, passes in which every key has the same digit skipped). The result is exact
-     * (deadline, sequence) order in O(k), and polling walks it. A timer armed for a tick already expired goes to a
-     * binary min-heap (`late`) instead, and poll takes the smaller of the run's head and the heap's top. Both keep
-     * their keys inline in primitive arrays, so ordering never dereferences an entry. Expiry only happens when both are
-     * empty (poll and nextDeadline consume due timers first).
+     * Expiring a level-0 slot (one tick) copies its entries' records (sequence, entry) into `run`, in slot order,
+     * which is sequence order, and gives each a key: the deadline's offset inside the tick in the high 32 bits, the
+     * record's index below. Keys are distinct and order records exactly by (deadline, sequence), so sorting the keys
+     * is all it takes: insertion sort when few, otherwise an LSD radix sort on the offset bits (digits of up to 8
+     * bits, or 11 for a run of 512 or more; passes in which every key has the same digit skipped), O(k). Only the
+     * keys move, never the entries (no reference stores, so no GC barrier work). Polling walks the keys. A timer armed
+     * for a tick already expired goes to a binary min-heap (`late`) instead, and poll takes the smaller of the run's
+     * head and the heap's top. Both keep their keys inline in primitive arrays, so ordering never dereferences an
+     * entry. Expiry only happens when both are empty (poll and nextDeadline consume due timers first).
      *
      * Cascading re-places a slot's entries in chunks: all deadlines of a chunk are loaded first (independent loads the
      * CPU overlaps), then the chunk is placed. An entry cascades at most `levels` times, so expiry is O(1) amortised.
@@ -71,8 +73,9 @@ public final class TimerWheel {
     private static final int KEEP_IN_SLOT = 64;
     private static final int SMALL_SORT = 32;
     private static final int SLOT_BUDGET = 6;
-    private static final int RADIX_BITS = 8;
-    private static final int RADIX = 1 << RADIX_BITS;
+    private static final int RADIX_BITS_SMALL = 8;  // digit width for a run of fewer than RADIX_WIDE_FROM records
+    private static final int RADIX_BITS_WIDE = 11;  // and from there on: fewer passes, counts still in L1 (8 KB)
+    private static final int RADIX_WIDE_FROM = 512;
 
     private final int tickShift;
     private final int levels;
@@ -90,17 +93,16 @@ public final class TimerWheel {
     private final int[] pooled = new int[32];
     private final long[] cascadeKeys = new long[CASCADE_CHUNK];
 
-    // the expired tick, sorted: records (deadline, sequence, entry) from runHead to runEnd
-    private long[] runDeadline = new long[16];
+    // the expired tick: its records (sequence, entry) by index, in sequence order, never moved; runOrder[runHead,
+    // runEnd) holds their keys (offset of the deadline in the tick << 32 | index), sorted: the order they leave in
+    private long runBase; // the tick's first nanosecond
+    private long[] runOrder = new long[16];
     private long[] runSequence = new long[16];
     private Entry[] runEntry = new Entry[16];
     private int runHead;
     private int runEnd;
-    // radix sort scratch, same capacity as the run
-    private long[] sortDeadline = new long[16];
-    private long[] sortSequence = new long[16];
-    private Entry[] sortEntry = new Entry[16];
-    private final int[] radixCounts = new int[RADIX];
+    private long[] sortScratch = new long[16]; // radix sort scratch, same capacity as the run
+    private final int[] radixCounts = new int[1 << RADIX_BITS_WIDE];
 
     // timers armed for a tick already expired: a min-heap of records (deadline, sequence, entry)
     private long[] lateDeadline = new long[16];
@@ -200,10 +202,11 @@ public final class TimerWheel {
         while (true) {
             int from = earliestDue();
             if (from == RUN) {
-                if (runDeadline[runHead] > now) {
+                long key = runOrder[runHead];
+                if (runBase + (key >>> 32) > now) {
                     return null;
                 }
-                Entry top = runEntry[runHead];
+                Entry top = runEntry[(int) key];
                 removeRunHead();
                 return took(top);
             }
@@ -507,7 +510,7 @@ public final class TimerWheel {
         boolean run = runHead < runEnd;
         boolean late = lateSize > 0;
         if (dueStale > 0) { // some entry was cancelled while due: records may be stale
-            while (run && !live(runEntry[runHead], runSequence[runHead])) {
+            while (run && !live((int) runOrder[runHead])) {
                 removeRunHead();
                 dueStale--;
                 run = runHead < runEnd;
@@ -524,22 +527,28 @@ public final class TimerWheel {
         if (!run) {
             return LATE;
         }
-        long rd = runDeadline[runHead];
+        long key = runOrder[runHead];
+        long rd = runBase + (key >>> 32);
         long ld = lateDeadline[0];
-        return rd < ld || (rd == ld && runSequence[runHead] < lateSequence[0]) ? RUN : LATE;
+        return rd < ld || (rd == ld && runSequence[(int) key] < lateSequence[0]) ? RUN : LATE;
     }
 
     /** The deadline of the earliest due record, found by {@link #earliestDue()} ({@code from} is not NONE). */
     private long dueDeadline(int from) {
-        return from == RUN ? runDeadline[runHead] : lateDeadline[0];
+        return from == RUN ? runBase + (runOrder[runHead] >>> 32) : lateDeadline[0];
     }
 
     private static boolean live(Entry e, long sequence) {
         return e.slot == Entry.DUE && e.sequence == sequence;
     }
 
+    /** Whether the run's record {@code index} is live. */
+    private boolean live(int index) {
+        return live(runEntry[index], runSequence[index]);
+    }
+
     private void removeRunHead() {
-        runEntry[runHead++] = null;
+        runEntry[(int) runOrder[runHead++]] = null;
         if (runHead == runEnd) {
             runHead = runEnd = 0;
         }
@@ -547,113 +556,107 @@ public final class TimerWheel {
 
     /**
      * Moves an expired level-0 slot (one tick; the run and the heap are empty) into the run: the records are copied in
-     * slot order, which is sequence order, then sorted stably by deadline.
+     * slot order, which is sequence order, each with its key (the deadline's offset in the tick, then its index), and
+     * the keys are sorted. Keys are unique, so sorting them gives (deadline, sequence) order by any method; only the
+     * keys move, plain longs, never the entries (no reference stores, so no GC barrier work per move).
      */
     private void expireIntoRun(Entry[] entries, int end, int live) {
         if (live > runEntry.length) {
             int cap = Math.max(live, runEntry.length << 1);
-            runDeadline = new long[cap];
+            runOrder = new long[cap];
             runSequence = new long[cap];
             runEntry = new Entry[cap];
-            sortDeadline = new long[cap];
-            sortSequence = new long[cap];
-            sortEntry = new Entry[cap];
+            sortScratch = new long[cap];
         }
+        long[] order = runOrder;
+        long[] sequences = runSequence;
+        Entry[] records = runEntry;
+        long base = -1;
         int n = 0;
         for (int i = 0; i < end; i++) {
             Entry e = entries[i];
             if (e != null) {
                 entries[i] = null;
                 e.slot = Entry.DUE;
-                runDeadline[n] = e.deadline;
-                runSequence[n] = e.sequence;
-                runEntry[n++] = e;
+                long deadline = e.deadline;
+                if (base < 0) {
+                    base = deadline & (-1L << tickShift); // every entry of the slot is in this one tick
+                }
+                order[n] = (deadline - base) << 32 | n;
+                sequences[n] = e.sequence;
+                records[n++] = e;
             }
         }
+        runBase = base;
         runHead = 0;
         runEnd = n;
         sortRun(n);
     }
 
-    /** Stable sort of run[0, n) by deadline; the deadlines share one tick. */
+    /** Sorts runOrder[0, n); the offsets are below 2^tickShift, the indexes distinct. */
     private void sortRun(int n) {
-        long[] d = runDeadline;
+        long[] k = runOrder;
         int i = 1;
-        while (i < n && d[i - 1] <= d[i]) {
+        while (i < n && k[i - 1] < k[i]) {
             i++;
         }
         if (i >= n) {
             return; // already in order: one deadline, or armed in deadline order
         }
         if (n <= SMALL_SORT) {
-            insertionSort(n);
+            insertionSort(k, n);
         } else {
             radixSort(n);
         }
     }
 
-    private void insertionSort(int n) {
-        long[] d = runDeadline;
-        long[] q = runSequence;
-        Entry[] r = runEntry;
+    private static void insertionSort(long[] k, int n) {
         for (int i = 1; i < n; i++) {
-            long key = d[i];
-            if (d[i - 1] <= key) {
-                continue;
-            }
-            long seq = q[i];
-            Entry e = r[i];
+            long key = k[i];
             int j = i - 1;
-            while (j >= 0 && d[j] > key) { // strictly greater: equal deadlines keep their (sequence) order
-                d[j + 1] = d[j];
-                q[j + 1] = q[j];
-                r[j + 1] = r[j];
+            while (j >= 0 && k[j] > key) {
+                k[j + 1] = k[j];
                 j--;
             }
-            d[j + 1] = key;
-            q[j + 1] = seq;
-            r[j + 1] = e;
+            k[j + 1] = key;
         }
     }
 
-    /** LSD radix sort on the deadline's offset inside its tick (below 2^tickShift), 8 bits per pass; stable. */
+    /**
+     * LSD radix sort of the run's keys on their offset bits (bits 32 to 32 + tickShift; the index below keeps equal
+     * offsets in sequence order, as the sort is stable). Digits are as wide as the run makes worth it (a pass costs
+     * n moves plus 2^bits counts): the fewest passes of at most 8 bits for a small run, of at most 11 bits for a
+     * large one, the bits spread evenly over the passes (1 ms ticks: two 10-bit passes instead of three 8-bit ones).
+     */
     private void radixSort(int n) {
-        long base = runDeadline[0] & (-1L << tickShift);
+        int maxBits = n >= RADIX_WIDE_FROM ? RADIX_BITS_WIDE : RADIX_BITS_SMALL;
+        int passes = (tickShift + maxBits - 1) / maxBits;
+        int bits = (tickShift + passes - 1) / passes;
+        int radix = 1 << bits;
+        int mask = radix - 1;
         int[] counts = radixCounts;
-        for (int shift = 0; shift < tickShift; shift += RADIX_BITS) {
-            long[] d = runDeadline;
-            Arrays.fill(counts, 0);
+        for (int shift = 32, top = 32 + tickShift; shift < top; shift += bits) {
+            long[] k = runOrder;
+            Arrays.fill(counts, 0, radix, 0);
             for (int i = 0; i < n; i++) {
-                counts[(int) ((d[i] - base) >>> shift) & (RADIX - 1)]++;
+                counts[(int) (k[i] >>> shift) & mask]++;
             }
-            if (counts[(int) ((d[0] - base) >>> shift) & (RADIX - 1)] == n) {
+            if (counts[(int) (k[0] >>> shift) & mask] == n) {
                 continue; // every key has this digit: the pass would change nothing
             }
             int sum = 0;
-            for (int b = 0; b < RADIX; b++) {
+            for (int b = 0; b < radix; b++) {
                 int c = counts[b];
                 counts[b] = sum;
                 sum += c;
             }
-            long[] q = runSequence;
-            Entry[] r = runEntry;
-            long[] d2 = sortDeadline;
-            long[] q2 = sortSequence;
-            Entry[] r2 = sortEntry;
+            long[] k2 = sortScratch;
             for (int i = 0; i < n; i++) {
-                int to = counts[(int) ((d[i] - base) >>> shift) & (RADIX - 1)]++;
-                d2[to] = d[i];
-                q2[to] = q[i];
-                r2[to] = r[i];
+                long key = k[i];
+                k2[counts[(int) (key >>> shift) & mask]++] = key;
             }
-            // the sorted copy becomes the run; the old run becomes scratch
-            sortDeadline = d;
-            sortSequence = q;
-            sortEntry = r;
-            runDeadline = d2;
-            runSequence = q2;
-            runEntry = r2;
-            Arrays.fill(r, 0, n, null);
+            sortScratch = k; // the sorted copy becomes the order; the old one becomes scratch
+            runOrder = k2;
         }
     }
 
@@ -682,15 +685,15 @@ public final class TimerWheel {
     /** Drops every stale record from the run and the heap: O(k). */
     private void compactDue() {
         int n = 0;
-        for (int i = runHead; i < runEnd; i++) {
-            Entry e = runEntry[i];
-            if (live(e, runSequence[i])) {
-                runDeadline[n] = runDeadline[i];
-                runSequence[n] = runSequence[i];
-                runEntry[n++] = e;
+        for (int i = runHead; i < runEnd; i++) { // records stay where they are; only live keys are kept
+            long key = runOrder[i];
+            int index = (int) key;
+            if (live(index)) {
+                runOrder[n++] = key;
+            } else {
+                runEntry[index] = null;
             }
         }
-        Arrays.fill(runEntry, n, runEnd, null);
         runHead = 0;
         runEnd = n;
         n = 0;
