@@ -33,8 +33,10 @@ public final class TimerWheel {
      * unsigned: with 1 ns ticks, expiring the last tick (2^63 - 1) moves it to 2^63, after which every timer is due.
      *
      * Slots are dense arrays of entries in arming (sequence) order. Removal leaves a hole (null) rather than moving the
-     * last entry into it, and a slot mostly made of holes is compacted (O(k), amortised O(1) per cancel); every entry
-     * records its slot and position, so cancelling is O(1). Order holds because a slot is filled by appends (arming,
+     * last entry into it; every entry records its slot and position, so cancelling is O(1). A slot knows its first
+     * and last entry, so removals at either end (timeouts cancelled in the order they were armed) shrink it without
+     * any moves; a slot mostly made of holes elsewhere is compacted (O(k), amortised O(1) per cancel), and so is a
+     * full slot at least half holes, instead of growing. Order holds because a slot is filled by appends (arming,
      * which takes sequences in order) or by one cascade into an empty slot (a tick belongs to one slot at a time, and
      * a cascade runs as soon as the cursor reaches a block, before anything else can be placed in it), which keeps
      * the order of its source slot.
@@ -80,6 +82,7 @@ public final class TimerWheel {
     private final int tickShift;
     private final int levels;
     private final Entry[][] slots; // per slot: its entries in sequence order, null where one was removed
+    private final int[] slotStart; // per slot: its first entry (everything before is a hole)
     private final int[] slotEnd;   // per slot: where the next entry goes
     private final int[] slotLive;  // per slot: how many entries it holds
     private final long[] occupied; // per level, WORDS words: which slots hold entries
@@ -124,6 +127,7 @@ public final class TimerWheel {
         int tickBits = 63 - tickShift; // ticks are below 2^tickBits
         this.levels = (tickBits + SLOT_BITS - 1) / SLOT_BITS;
         this.slots = new Entry[levels * SLOTS][];
+        this.slotStart = new int[levels * SLOTS];
         this.slotEnd = new int[levels * SLOTS];
         this.slotLive = new int[levels * SLOTS];
         this.occupied = new long[levels * WORDS];
@@ -279,7 +283,8 @@ public final class TimerWheel {
         Entry[] entries = slots[slot];
         int n = slotEnd[slot];
         if (entries == null || n == entries.length) {
-            entries = grow(slot, entries, n);
+            entries = makeRoom(slot, entries, n);
+            n = slotEnd[slot];
         }
         entries[n] = e;
         slotEnd[slot] = n + 1;
@@ -290,7 +295,12 @@ public final class TimerWheel {
         nonEmpty |= 1L << level;
     }
 
-    private Entry[] grow(int slot, Entry[] entries, int n) {
+    /** A full slot (or one without an array): squeezed if at least half of it is holes, otherwise grown. */
+    private Entry[] makeRoom(int slot, Entry[] entries, int n) {
+        if (entries != null && slotLive[slot] <= n >>> 1) {
+            compactSlot(entries, slot);
+            return entries;
+        }
         int capacity = entries == null ? MIN_SLOT_CAPACITY : n << 1;
         Entry[] grown = unpool(capacity);
         if (entries != null) {
@@ -348,28 +358,38 @@ public final class TimerWheel {
         e.slot = Entry.NOWHERE;
         int live = --slotLive[slot];
         int end = slotEnd[slot];
+        int start = slotStart[slot];
         if (live == 0) {
+            slotStart[slot] = 0;
             slotEnd[slot] = 0;
             emptied(slot);
             release(slot, entries);
         } else if (at == end - 1) {
             slotEnd[slot] = at;
-        } else if (end > SMALL_SORT && live < end >>> 2) {
-            compactSlot(entries, end, slot);
+        } else if (at == start) { // cancelled in arming order, as timeouts mostly are: no compaction needed
+            int next = at + 1;
+            while (entries[next] == null) { // stops at a live entry: there is one before end
+                next++;
+            }
+            slotStart[slot] = next;
+        } else if (end - start > SMALL_SORT && live < (end - start) >>> 2) {
+            compactSlot(entries, slot);
         }
     }
 
-    /** Squeezes the holes out of a slot, keeping its order: O(k), after at least 3k/4 removals. */
-    private void compactSlot(Entry[] entries, int end, int slot) {
+    /** Squeezes the holes out of a slot, keeping its order: O(k), after at least as many removals (amortised O(1)). */
+    private void compactSlot(Entry[] entries, int slot) {
+        int end = slotEnd[slot];
         int n = 0;
-        for (int i = 0; i < end; i++) {
+        for (int i = slotStart[slot]; i < end; i++) {
             Entry e = entries[i];
             if (e != null) {
                 e.position = n;
                 entries[n++] = e;
             }
         }
-        Arrays.fill(entries, n, end, null);
+        Arrays.fill(entries, n, end, null); // cells before the old start were holes already
+        slotStart[slot] = 0;
         slotEnd[slot] = n;
     }
 
@@ -385,24 +405,27 @@ public final class TimerWheel {
     /** Empties a level-0 slot (one tick) into the run. */
     private void expireSlot(int slot) {
         Entry[] entries = slots[slot];
+        int start = slotStart[slot];
         int end = slotEnd[slot];
         int live = slotLive[slot];
         take(slot);
-        expireIntoRun(entries, end, live);
+        expireIntoRun(entries, start, end, live);
         release(slot, entries);
     }
 
     /** Empties a slot of a higher level by re-placing its entries on lower levels. */
     private void cascadeSlot(int slot) {
         Entry[] entries = slots[slot];
+        int start = slotStart[slot];
         int end = slotEnd[slot];
         take(slot);
-        cascade(entries, end);
+        cascade(entries, start, end);
         release(slot, entries);
     }
 
     /** Marks {@code slot} empty; its caller moves the entries out of the array and then releases it. */
     private void take(int slot) {
+        slotStart[slot] = 0;
         slotEnd[slot] = 0;
         slotLive[slot] = 0;
         emptied(slot);
@@ -483,9 +506,9 @@ public final class TimerWheel {
      * copies, touching entries whose lines are now close at hand. Placing straight from the entries would make every
      * placement wait for the previous entry's cache miss.
      */
-    private void cascade(Entry[] entries, int end) {
+    private void cascade(Entry[] entries, int start, int end) {
         long[] keys = cascadeKeys;
-        for (int from = 0; from < end; from += CASCADE_CHUNK) {
+        for (int from = start; from < end; from += CASCADE_CHUNK) {
             int to = Math.min(end, from + CASCADE_CHUNK);
             for (int i = from; i < to; i++) {
                 Entry e = entries[i];
@@ -560,7 +583,7 @@ public final class TimerWheel {
      * the keys are sorted. Keys are unique, so sorting them gives (deadline, sequence) order by any method; only the
      * keys move, plain longs, never the entries (no reference stores, so no GC barrier work per move).
      */
-    private void expireIntoRun(Entry[] entries, int end, int live) {
+    private void expireIntoRun(Entry[] entries, int start, int end, int live) {
         if (live > runEntry.length) {
             int cap = Math.max(live, runEntry.length << 1);
             runOrder = new long[cap];
@@ -573,7 +596,7 @@ public final class TimerWheel {
         Entry[] records = runEntry;
         long base = -1;
         int n = 0;
-        for (int i = 0; i < end; i++) {
+        for (int i = start; i < end; i++) {
             Entry e = entries[i];
             if (e != null) {
                 entries[i] = null;

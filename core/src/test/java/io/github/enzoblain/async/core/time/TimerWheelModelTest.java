@@ -108,6 +108,52 @@ class TimerWheelModelTest {
         assertEquals(0, wheel.size());
     }
 
+    @ParameterizedTest(name = "tickShift={0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {0, 10, 20, 30})
+    void aSlidingWindowOfTimeoutsKeepsItsOrderAndItsSlotSmall(int tickShift) {
+        // Timeouts armed and mostly cancelled in arming order (a slot's start moves up, no compaction), sometimes the
+        // newest or one in the middle (holes, compactions, a full slot squeezed instead of grown): all in one slot of
+        // a high level, 50,000 arms with about 100 live at a time. The survivors must leave in exact order.
+        TimerWheel wheel = new TimerWheel(tickShift);
+        SplittableRandom random = new SplittableRandom(31L * tickShift + 7);
+        long far = 1L << 50; // one slot, far up: the same for every deadline below
+        java.util.ArrayDeque<Timer> window = new java.util.ArrayDeque<>();
+        List<Timer> all = new ArrayList<>();
+        for (int i = 0; i < 50_000; i++) {
+            Timer t = new Timer(i);
+            wheel.arm(t, far + random.nextLong(1L << tickShift));
+            window.addLast(t);
+            all.add(t);
+            if (window.size() > 100) {
+                int kind = random.nextInt(10);
+                Timer victim = kind < 7 ? window.pollFirst() : kind < 9 ? window.pollLast()
+                        : removeMiddle(window, random);
+                assertEquals(true, wheel.cancel(victim));
+            }
+        }
+        TreeSet<Timer> model = new TreeSet<>(Comparator.comparingLong(Timer::timerDeadline)
+                .thenComparingLong(Timer::timerSequence));
+        for (Timer t : all) {
+            if (t.isArmed()) {
+                model.add(t);
+            }
+        }
+        assertEquals(window.size(), model.size());
+        assertEquals(model.size(), wheel.size());
+        for (Timer expected : model) {
+            assertSame(expected, wheel.poll(Long.MAX_VALUE), () -> "tickShift " + tickShift);
+        }
+        assertNull(wheel.poll(Long.MAX_VALUE));
+    }
+
+    private static Timer removeMiddle(java.util.ArrayDeque<Timer> window, SplittableRandom random) {
+        List<Timer> list = new ArrayList<>(window);
+        Timer t = list.remove(1 + random.nextInt(list.size() - 2));
+        window.clear();
+        window.addAll(list);
+        return t;
+    }
+
     private static void expireLastTickThenArmEarlier() {
         TimerWheel wheel = new TimerWheel(0);
         Timer last = new Timer(0);
