@@ -93,19 +93,7 @@ class TimerWheelModelTest {
                 }
             }
         }
-        TreeSet<Timer> model = new TreeSet<>(Comparator.comparingLong(Timer::timerDeadline)
-                .thenComparingLong(Timer::timerSequence));
-        for (Timer t : armed) {
-            if (t.isArmed()) {
-                model.add(t);
-            }
-        }
-        assertEquals(model.size(), wheel.size());
-        for (Timer expected : model) {
-            assertSame(expected, wheel.poll(tickStart + tick - 1), () -> "tickShift " + tickShift);
-        }
-        assertNull(wheel.poll(Long.MAX_VALUE));
-        assertEquals(0, wheel.size());
+        assertLeaveInOrder(wheel, armed, tickStart + tick - 1, "tickShift " + tickShift);
     }
 
     @ParameterizedTest(name = "tickShift={0}")
@@ -131,19 +119,25 @@ class TimerWheelModelTest {
                 assertEquals(true, wheel.cancel(victim));
             }
         }
+        assertEquals(window.size(), wheel.size());
+        assertLeaveInOrder(wheel, all, Long.MAX_VALUE, "tickShift " + tickShift);
+    }
+
+    /** The armed ones among {@code timers} leave the wheel, polled at {@code now}, in (deadline, sequence) order. */
+    private static void assertLeaveInOrder(TimerWheel wheel, List<Timer> timers, long now, String run) {
         TreeSet<Timer> model = new TreeSet<>(Comparator.comparingLong(Timer::timerDeadline)
                 .thenComparingLong(Timer::timerSequence));
-        for (Timer t : all) {
+        for (Timer t : timers) {
             if (t.isArmed()) {
                 model.add(t);
             }
         }
-        assertEquals(window.size(), model.size());
-        assertEquals(model.size(), wheel.size());
+        assertEquals(model.size(), wheel.size(), run);
         for (Timer expected : model) {
-            assertSame(expected, wheel.poll(Long.MAX_VALUE), () -> "tickShift " + tickShift);
+            assertSame(expected, wheel.poll(now), run);
         }
-        assertNull(wheel.poll(Long.MAX_VALUE));
+        assertNull(wheel.poll(Long.MAX_VALUE), run);
+        assertEquals(0, wheel.size(), run);
     }
 
     private static Timer removeMiddle(java.util.ArrayDeque<Timer> window, SplittableRandom random) {
