@@ -207,7 +207,7 @@ public final class TimerWheel {
             int from = earliestDue();
             if (from == RUN) {
                 long key = runOrder[runHead];
-                if (runBase + (key >>> 32) > now) {
+                if (runDeadline(key) > now) {
                     return null;
                 }
                 Entry top = runEntry[(int) key];
@@ -402,14 +402,14 @@ public final class TimerWheel {
         }
     }
 
-    /** Empties a level-0 slot (one tick) into the run. */
-    private void expireSlot(int slot) {
+    /** Empties a level-0 slot (one tick, starting at nanosecond {@code tickStart}) into the run. */
+    private void expireSlot(int slot, long tickStart) {
         Entry[] entries = slots[slot];
         int start = slotStart[slot];
         int end = slotEnd[slot];
         int live = slotLive[slot];
         take(slot);
-        expireIntoRun(entries, start, end, live);
+        expireIntoRun(entries, start, end, live, tickStart);
         release(slot, entries);
     }
 
@@ -472,7 +472,7 @@ public final class TimerWheel {
         int slot = level * SLOTS + ((int) (start >>> (level * SLOT_BITS)) & SLOT_MASK);
         if (level == 0) {
             cursor = start + 1;
-            expireSlot(slot);
+            expireSlot(slot, start << tickShift);
             if ((cursor & SLOT_MASK) == 0) {
                 enteredBlock();
             }
@@ -551,14 +551,19 @@ public final class TimerWheel {
             return LATE;
         }
         long key = runOrder[runHead];
-        long rd = runBase + (key >>> 32);
+        long rd = runDeadline(key);
         long ld = lateDeadline[0];
         return rd < ld || (rd == ld && runSequence[(int) key] < lateSequence[0]) ? RUN : LATE;
     }
 
     /** The deadline of the earliest due record, found by {@link #earliestDue()} ({@code from} is not NONE). */
     private long dueDeadline(int from) {
-        return from == RUN ? runBase + (runOrder[runHead] >>> 32) : lateDeadline[0];
+        return from == RUN ? runDeadline(runOrder[runHead]) : lateDeadline[0];
+    }
+
+    /** The deadline a run key stands for: the tick's start plus the key's offset. */
+    private long runDeadline(long key) {
+        return runBase + (key >>> 32);
     }
 
     private static boolean live(Entry e, long sequence) {
@@ -583,7 +588,7 @@ public final class TimerWheel {
      * the keys are sorted. Keys are unique, so sorting them gives (deadline, sequence) order by any method; only the
      * keys move, plain longs, never the entries (no reference stores, so no GC barrier work per move).
      */
-    private void expireIntoRun(Entry[] entries, int start, int end, int live) {
+    private void expireIntoRun(Entry[] entries, int start, int end, int live, long tickStart) {
         if (live > runEntry.length) {
             int cap = Math.max(live, runEntry.length << 1);
             runOrder = new long[cap];
@@ -594,23 +599,18 @@ public final class TimerWheel {
         long[] order = runOrder;
         long[] sequences = runSequence;
         Entry[] records = runEntry;
-        long base = -1;
         int n = 0;
         for (int i = start; i < end; i++) {
             Entry e = entries[i];
             if (e != null) {
                 entries[i] = null;
                 e.slot = Entry.DUE;
-                long deadline = e.deadline;
-                if (base < 0) {
-                    base = deadline & (-1L << tickShift); // every entry of the slot is in this one tick
-                }
-                order[n] = (deadline - base) << 32 | n;
+                order[n] = (e.deadline - tickStart) << 32 | n; // every entry of the slot is in this one tick
                 sequences[n] = e.sequence;
                 records[n++] = e;
             }
         }
-        runBase = base;
+        runBase = tickStart;
         runHead = 0;
         runEnd = n;
         sortRun(n);
