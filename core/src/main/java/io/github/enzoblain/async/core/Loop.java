@@ -38,7 +38,8 @@ import java.util.function.Supplier;
  * the driver. Any thread may submit: on the driver thread a task goes straight into the run queue without a lock; from
  * another thread it goes through a lock-free inbox, and the driver is woken only if it is parked. Actions of a thread
  * before it submits a task happen-before the task runs. Task handles are safe from any thread (see
- * {@link TaskHandle}); {@link #stats()} is readable from any thread.
+ * {@link TaskHandle}); {@link #stats()} is readable from any thread: live on the driver thread, elsewhere a consistent
+ * snapshot the driver publishes (see {@link LoopStats}).
  *
  * <p><b>Order.</b> Ready tasks run in the order they were accepted (the submission sequence; a priority run queue
  * orders by class first). Due timers run before queued tasks, in (deadline, sequence) order. The same calls with the
@@ -61,9 +62,20 @@ public final class Loop implements Executor, AutoCloseable {
      * - Inbox: a bounded MPSC array (Inbox). The driver drains it at every step, and before every local submission, so
      *   the order tasks are accepted in is the order the loop observed their submissions. It also carries signals:
      *   a cancelled timer task offered again (so the driver unlinks it), a spawned task whose stage completed.
-     * - Counters: a long[] written only by the driver with opaque stores (plain moves on x86) and read with opaque
-     *   loads; rejections at a foreign caller are counted in an AtomicLong. "Running" is derived (runs started minus
-     *   runs ended), so a plain task costs two counter stores around its run, not four.
+     * - Counters: plain fields and a plain long[], written only by the thread in the driver slot (the slot's CAS and
+     *   volatile release order them between successive drivers); rejections at a foreign caller are counted in an
+     *   AtomicLong. "Running" is derived (runs started minus runs ended). No counter store on the task path is
+     *   ordered: an opaque or volatile store there is a compiler barrier that makes the JIT reload every field of the
+     *   loop and the queue per task. Other threads read `published`, a copy the driver writes under a seqlock
+     *   (`publishedVersion` odd while it writes) whenever it stops driving, goes idle, terminates, and every
+     *   PUBLISH_INTERVAL runs while busy; so a foreign `stats()` is one consistent snapshot, balanced like a live one.
+     *   The queue depth is not stored per task at all: the driver reads it from the queue, others from the snapshot.
+     *   Pending timers are the wheel's own size, which other threads read opaquely (TimerWheel.observedSize).
+     *   A new peak or a watermark crossing costs one compare per offer (growMark), and one flag test per poll.
+     * - Batches: after a full step (inbox, lifecycle, due timers, one task), `runBatch` runs up to BATCH more queued
+     *   tasks in a tight loop while nothing but the queue can have work: no timer armed, no stage awaited. The inbox
+     *   and a close or shutdownNow from another thread wait for the batch's end (at most BATCH tasks); the driver's own
+     *   submissions still take the inbox in first, so causal order across threads holds.
      * - Time: the wheel runs on nanoseconds since `origin` (the clock reading at construction), so any clock origin
      *   and any delay up to Long.MAX_VALUE works without overflow; the clock is read only when a timer is pending or a
      *   tracked task needs a timestamp.
@@ -78,26 +90,27 @@ public final class Loop implements Executor, AutoCloseable {
     private static final int SUBMIT = 0, START = 1, SUCCESS = 2, FAILURE = 3, CANCEL = 4, REJECT = 5, TIMER = 6,
             IDLE = 7, WATERMARK = 8; // listener events
 
-    private static final int FAILED = 3, CANCELLED = 4, REJECTED = 5, RESTED = 7, TIMERS = 8, PEAK = 9, LISTENER_ERRORS = 10, FAILED_RUNS = 11, COUNTERS = 12;
+    // indices into counters (driver-owned) and published (the copy other threads read); SUBMITTED, STARTED, COMPLETED,
+    // QUEUED and TIMERS are only used in published (the driver keeps them in fields or reads them from the structures)
+    private static final int SUBMITTED = 0, STARTED = 1, COMPLETED = 2, FAILED = 3, CANCELLED = 4, REJECTED = 5,
+            QUEUED = 6, RESTED = 7, TIMERS = 8, PEAK = 9, LISTENER_ERRORS = 10, FAILED_RUNS = 11, COUNTERS = 12;
+
+    /** Queued tasks run back to back after a step, at most (see Implementation notes: Batches). */
+    private static final int BATCH = 64;
+    /** Runs after which a busy driver publishes its counters again (checked between batches: at most BATCH more). */
+    private static final int PUBLISH_INTERVAL = 1024;
 
     private static final VarHandle COUNTER = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle DRIVER;
     private static final VarHandle LIFECYCLE;
-    // the four counters every task touches live in fields (no array indirection or bounds check on the hot path)
-    private static final VarHandle SUBMITTED_COUNT;
-    private static final VarHandle STARTED_COUNT;
-    private static final VarHandle COMPLETED_COUNT;
-    private static final VarHandle QUEUED_COUNT;
+    private static final VarHandle PUBLISHED_VERSION;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             DRIVER = l.findVarHandle(Loop.class, "driver", Thread.class);
             LIFECYCLE = l.findVarHandle(Loop.class, "lifecycle", int.class);
-            SUBMITTED_COUNT = l.findVarHandle(Loop.class, "submittedCount", long.class);
-            STARTED_COUNT = l.findVarHandle(Loop.class, "startedCount", long.class);
-            COMPLETED_COUNT = l.findVarHandle(Loop.class, "completedCount", long.class);
-            QUEUED_COUNT = l.findVarHandle(Loop.class, "queuedCount", long.class);
+            PUBLISHED_VERSION = l.findVarHandle(Loop.class, "publishedVersion", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -122,11 +135,16 @@ public final class Loop implements Executor, AutoCloseable {
     private final boolean closeRunsTimers;
     private final boolean stopPeriodicOnFailure;
 
+    // driver-owned counters (plain; see Implementation notes: Counters)
     private final long[] counters = new long[COUNTERS];
     private long submittedCount;
     private long startedCount;
     private long completedCount;
-    private long queuedCount;
+    private boolean countersChanged; // since the last publication, by anything but the three fields above
+    // what other threads read
+    private final long[] published = new long[COUNTERS];
+    private volatile long publishedVersion; // odd while the driver writes `published`
+    private long publishedSubmitted, publishedStarted, publishedCompleted;
     private final AtomicLong callerRejected = new AtomicLong();
     private final AtomicLong ids = new AtomicLong();
     private final CountDownLatch terminated = new CountDownLatch(1);
@@ -142,8 +160,9 @@ public final class Loop implements Executor, AutoCloseable {
     private volatile boolean aboveHighPublished;
     private int awaiting; // spawned tasks waiting for their stage
     private int handledLifecycle = OPEN; // the lifecycle state the driver has acted on
-    private boolean idle = true;
+    private long startedAtIdle; // runs started when the driver last went idle: it is busy again once this moves on
     private int peakDepth;
+    private int growMark = 1; // queue depth at which the peak or the high watermark needs a look
     private int untilTracked = 1; // plain tasks to go before the next tracked one (racy off the driver: a sample)
 
     private Loop(Builder b) {
@@ -209,7 +228,7 @@ public final class Loop implements Executor, AutoCloseable {
             if (!inbox.isEmpty()) {
                 drainInbox();
             }
-            SUBMITTED_COUNT.setOpaque(this, submittedCount + 1);
+            submittedCount++;
             RejectedExecutionException rejected = enqueue(task);
             if (rejected != null) {
                 throw rejected;
@@ -345,9 +364,8 @@ public final class Loop implements Executor, AutoCloseable {
                 drainInbox();
             }
             LoopTimer t = new LoopTimer(this, task);
-            SUBMITTED_COUNT.setOpaque(this, submittedCount + 1);
+            submittedCount++;
             wheel.arm(t, deadline);
-            publish(TIMERS, wheel.size());
             return t;
         }
         LoopTimer t = new LoopTimer(this, task, deadline);
@@ -438,7 +456,7 @@ public final class Loop implements Executor, AutoCloseable {
             } else if (o instanceof LoopTimer) {
                 timerSignal((LoopTimer) o);
             } else {
-                SUBMITTED_COUNT.setOpaque(this, submittedCount + 1);
+                submittedCount++;
                 RejectedExecutionException rejected = enqueue((Runnable) o);
                 if (rejected != null) {
                     report(rejected);
@@ -453,7 +471,7 @@ public final class Loop implements Executor, AutoCloseable {
 
     /** First arrival of a tracked task on the driver. @return the rejection if the task itself was rejected */
     private RejectedExecutionException takeIn(LoopTask<?> t) {
-        SUBMITTED_COUNT.setOpaque(this, submittedCount + 1);
+        submittedCount++;
         if (hooked) {
             emit(SUBMIT, t, null, 0);
         }
@@ -464,7 +482,6 @@ public final class Loop implements Executor, AutoCloseable {
         if (t.timed) {
             t.where = LoopTask.ARMED;
             wheel.arm(t, t.timerDeadline());
-            publish(TIMERS, wheel.size());
             return null;
         }
         return enqueue(t);
@@ -474,19 +491,17 @@ public final class Loop implements Executor, AutoCloseable {
     private void timerSignal(LoopTimer t) {
         int s = t.state;
         if (s == LoopTimer.NEW) {
-            SUBMITTED_COUNT.setOpaque(this, submittedCount + 1);
+            submittedCount++;
             wheel.arm(t, t.timerDeadline());
             if (!t.transition(LoopTimer.NEW, LoopTimer.ARMED)) { // cancelled meanwhile
                 wheel.cancel(t);
                 inc(CANCELLED);
             }
-            publish(TIMERS, wheel.size());
         } else if (s == LoopTimer.CANCELLED_NEW) {
-            SUBMITTED_COUNT.setOpaque(this, submittedCount + 1);
+            submittedCount++;
             inc(CANCELLED);
         } else if (s == LoopTimer.CANCELLED && t.isArmed()) { // not armed: the fire path met it and counted it
             wheel.cancel(t);
-            publish(TIMERS, wheel.size());
             inc(CANCELLED);
         }
     }
@@ -533,28 +548,43 @@ public final class Loop implements Executor, AutoCloseable {
         queueShrank();
     }
 
+    /** The queue took a task: one compare unless a new peak or the high watermark is reached. */
     private void queueGrew() {
         int depth = queue.size();
-        QUEUED_COUNT.setOpaque(this, (long) depth);
+        if (depth >= growMark) {
+            grewPastMark(depth);
+        }
+    }
+
+    private void grewPastMark(int depth) {
         if (depth > peakDepth) {
             peakDepth = depth;
-            publish(PEAK, depth);
+            set(PEAK, depth);
         }
         if (!aboveHigh && depth >= highWatermark) {
             aboveHigh = true;
             aboveHighPublished = true;
             emit(WATERMARK, null, Watermark.HIGH, depth);
         }
+        setGrowMark();
     }
 
+    /** The queue gave a task up: one flag test unless the loop is above its high watermark. */
     private void queueShrank() {
-        int depth = queue.size();
-        QUEUED_COUNT.setOpaque(this, (long) depth);
-        if (aboveHigh && depth <= lowWatermark) {
-            aboveHigh = false;
-            aboveHighPublished = false;
-            emit(WATERMARK, null, Watermark.LOW, depth);
+        if (aboveHigh) {
+            int depth = queue.size();
+            if (depth <= lowWatermark) {
+                aboveHigh = false;
+                aboveHighPublished = false;
+                setGrowMark();
+                emit(WATERMARK, null, Watermark.LOW, depth);
+            }
         }
+    }
+
+    private void setGrowMark() {
+        int nextPeak = peakDepth == Integer.MAX_VALUE ? Integer.MAX_VALUE : peakDepth + 1;
+        growMark = aboveHigh ? nextPeak : Math.min(nextPeak, highWatermark);
     }
 
     // ============================================================================================ cancellation
@@ -575,7 +605,6 @@ public final class Loop implements Executor, AutoCloseable {
         if (inLoop()) {
             if (t.isArmed()) {
                 wheel.cancel(t);
-                publish(TIMERS, wheel.size());
                 inc(CANCELLED);
             }
         } else if (inbox.offer(t)) {
@@ -585,7 +614,6 @@ public final class Loop implements Executor, AutoCloseable {
 
     private void unlinkCancelled(LoopTask<?> t) {
         wheel.cancel(t);
-        publish(TIMERS, wheel.size());
         collectCancelled(t);
     }
 
@@ -653,7 +681,10 @@ public final class Loop implements Executor, AutoCloseable {
             while (true) {
                 int work = 0;
                 while (work < 1024 && step()) {
-                    work++;
+                    work += 1 + runBatch();
+                    if (startedCount - publishedStarted >= PUBLISH_INTERVAL) {
+                        publishStats();
+                    }
                 }
                 if (lifecycle != OPEN && afterDriving()) {
                     return;
@@ -695,6 +726,9 @@ public final class Loop implements Executor, AutoCloseable {
                     }
                     if (fire(e, now)) {
                         ran++;
+                    }
+                    if (startedCount - publishedStarted >= PUBLISH_INTERVAL) {
+                        publishStats();
                     }
                     if (!quiet()) {
                         ran += drive(); // what the timer left ready runs at its deadline
@@ -738,7 +772,10 @@ public final class Loop implements Executor, AutoCloseable {
     private int drive() {
         int n = 0;
         while (step()) {
-            n++;
+            n += 1 + runBatch();
+            if (startedCount - publishedStarted >= PUBLISH_INTERVAL) {
+                publishStats();
+            }
         }
         becameIdle();
         afterDriving();
@@ -771,6 +808,30 @@ public final class Loop implements Executor, AutoCloseable {
         return false;
     }
 
+    /**
+     * Runs up to {@link #BATCH} queued tasks back to back, after a step, while only the queue can have work: no timer
+     * armed (a due one runs first), no stage awaited (its completion is taken in first). What a step looks at besides
+     * (the inbox, a close or shutdownNow from another thread) waits for the next step. Driver only.
+     *
+     * @return the number of tasks run
+     */
+    private int runBatch() {
+        RunQueue q = queue;
+        TimerWheel w = wheel;
+        int n = 0;
+        Runnable r;
+        while (n < BATCH && awaiting == 0 && w.isEmpty() && (r = q.poll()) != null) {
+            queueShrank();
+            if (!(r instanceof LoopTask)) {
+                runPlain(r);
+                n++;
+            } else if (runTracked((LoopTask<?>) r, clock.nanoTime())) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** Fires the earliest due timer, skipping cancelled ones (driver only). @return whether a task ran */
     private boolean fireDueTimer() {
         long reading = clock.nanoTime(); // one reading: what is due, and when the timer started
@@ -791,7 +852,6 @@ public final class Loop implements Executor, AutoCloseable {
      * @return whether a task ran
      */
     private boolean fire(TimerWheel.Entry e, long reading) {
-        publish(TIMERS, wheel.size());
         if (e instanceof LoopTimer) {
             LoopTimer light = (LoopTimer) e;
             if (light.transition(LoopTimer.ARMED, LoopTimer.FIRED)) {
@@ -818,11 +878,10 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     private void runPlain(Runnable r) {
-        idle = false;
-        STARTED_COUNT.setOpaque(this, startedCount + 1);
+        startedCount++;
         try {
             r.run();
-            COMPLETED_COUNT.setOpaque(this, completedCount + 1);
+            completedCount++;
         } catch (Throwable e) {
             inc(FAILED);
             inc(FAILED_RUNS);
@@ -836,10 +895,9 @@ public final class Loop implements Executor, AutoCloseable {
             collectCancelled(t);
             return false;
         }
-        idle = false;
         t.where = LoopTask.ACTIVE;
         t.startedAt = now;
-        STARTED_COUNT.setOpaque(this, startedCount + 1);
+        startedCount++;
         if (hooked) {
             emit(START, t, null, 0);
         }
@@ -857,7 +915,7 @@ public final class Loop implements Executor, AutoCloseable {
     void taskSucceeded(LoopTask<?> t, Object value) {
         t.where = LoopTask.DONE;
         t.finish(LoopTask.COMPLETED, value);
-        COMPLETED_COUNT.setOpaque(this, completedCount + 1);
+        completedCount++;
         notifySuccess(t);
     }
 
@@ -905,7 +963,6 @@ public final class Loop implements Executor, AutoCloseable {
         long next = t.fixedRate ? saturatedAdd(t.timerDeadline(), t.period) : saturatedAdd(nowRelative(), t.period);
         t.where = LoopTask.ARMED;
         wheel.arm(t, next);
-        publish(TIMERS, wheel.size());
     }
 
     void awaitStage(SpawnedTask<?> t) {
@@ -941,13 +998,15 @@ public final class Loop implements Executor, AutoCloseable {
         }
     }
 
+    /** Nothing is ready (driver only): the idle event if a task ran since the last one, and a publication. */
     private void becameIdle() {
-        if (!idle) {
-            idle = true;
+        if (startedCount != startedAtIdle) {
+            startedAtIdle = startedCount;
             if (hooked) {
                 emit(IDLE, null, null, 0);
             }
         }
+        publishIfChanged();
     }
 
     /**
@@ -1037,6 +1096,7 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     private void exitDriver() {
+        publishIfChanged();
         driver = null;
         if (lifecycle == TERMINATED) {
             rejectLeftovers();
@@ -1045,7 +1105,9 @@ public final class Loop implements Executor, AutoCloseable {
 
     /** @return whether the calling thread is driving this loop */
     public boolean inLoop() {
-        return driver == Thread.currentThread();
+        // a plain read is exact here: a thread always sees its own last write to the slot, and no other thread
+        // writes this thread into it (the volatile field orders the slot for everyone else)
+        return DRIVER.get(this) == Thread.currentThread();
     }
 
     // =============================================================================================== lifecycle
@@ -1196,7 +1258,6 @@ public final class Loop implements Executor, AutoCloseable {
             }
             collectCancelled(t);
         }
-        publish(TIMERS, 0);
     }
 
     /** After driving: if closing, finish what the policy says and terminate when nothing is left. */
@@ -1247,7 +1308,6 @@ public final class Loop implements Executor, AutoCloseable {
         for (TimerWheel.Entry t : keep) { // re-armed in firing order, so equal deadlines keep their order
             wheel.arm(t, t.timerDeadline());
         }
-        publish(TIMERS, wheel.size());
     }
 
     private boolean terminateIfDone() {
@@ -1258,6 +1318,7 @@ public final class Loop implements Executor, AutoCloseable {
         if (!queue.isEmpty() || !wheel.isEmpty() || awaiting > 0 || !inbox.isEmpty() || pendingSignals) {
             return false;
         }
+        publishStats(); // before anyone can see the loop terminated
         lifecycle = TERMINATED;
         CompletableFuture<List<Runnable>> unserved = stopRequest;
         stopRequest = null;
@@ -1291,7 +1352,7 @@ public final class Loop implements Executor, AutoCloseable {
                     if (o instanceof LoopTask) {
                         LoopTask<?> t = (LoopTask<?>) o;
                         if (t.where == LoopTask.NEW) {
-                            SUBMITTED_COUNT.setOpaque(this, submittedCount + 1);
+                            submittedCount++;
                             if (t.state == LoopTask.CANCELLED) {
                                 collectCancelled(t);
                             } else {
@@ -1302,15 +1363,16 @@ public final class Loop implements Executor, AutoCloseable {
                         LoopTimer t = (LoopTimer) o;
                         int s = t.state;
                         if (s == LoopTimer.NEW || s == LoopTimer.CANCELLED_NEW) { // else a cancel signal: nothing armed
-                            SUBMITTED_COUNT.setOpaque(this, submittedCount + 1);
+                            submittedCount++;
                             inc(t.transition(LoopTimer.NEW, LoopTimer.REJECTED) ? REJECTED : CANCELLED);
                         }
                     } else {
-                        SUBMITTED_COUNT.setOpaque(this, submittedCount + 1);
+                        submittedCount++;
                         inc(REJECTED);
                     }
                 }
             } finally {
+                publishIfChanged();
                 driver = null;
             }
         }
@@ -1353,19 +1415,68 @@ public final class Loop implements Executor, AutoCloseable {
 
     // ============================================================================================ observation
 
-    /** @return a snapshot of the counters (see {@link LoopStats} for when it is exact) */
+    /**
+     * @return the counters: on the driver thread (a task, a listener) the live values; on any other thread one
+     *         consistent snapshot the driver published (see {@link LoopStats})
+     */
     public LoopStats stats() {
-        long rejectedAtCaller = callerRejected.get();
-        return new LoopStats(
-                (long) SUBMITTED_COUNT.getOpaque(this) + rejectedAtCaller, (long) STARTED_COUNT.getOpaque(this), (long) COMPLETED_COUNT.getOpaque(this), read(FAILED), read(CANCELLED),
-                read(REJECTED) + rejectedAtCaller, (long) QUEUED_COUNT.getOpaque(this), running(), read(TIMERS), read(PEAK),
-                inbox.size(), read(LISTENER_ERRORS), read(FAILED_RUNS));
+        if (inLoop()) {
+            long rejectedAtCaller = callerRejected.get();
+            long[] c = counters;
+            return new LoopStats(submittedCount + rejectedAtCaller, startedCount, completedCount, c[FAILED],
+                    c[CANCELLED], c[REJECTED] + rejectedAtCaller, queue.size(),
+                    Math.max(0, startedCount - completedCount - c[FAILED] - c[RESTED]), wheel.size(), c[PEAK],
+                    inbox.size(), c[LISTENER_ERRORS], c[FAILED_RUNS]);
+        }
+        long[] p = new long[COUNTERS];
+        while (true) { // the reading side of the seqlock publishStats() writes
+            long v = (long) PUBLISHED_VERSION.getAcquire(this);
+            if ((v & 1) == 0) {
+                for (int i = 0; i < COUNTERS; i++) {
+                    p[i] = (long) COUNTER.getOpaque(published, i);
+                }
+                VarHandle.loadLoadFence();
+                if ((long) PUBLISHED_VERSION.getOpaque(this) == v) {
+                    break;
+                }
+            }
+            Thread.onSpinWait();
+        }
+        long rejectedAtCaller = callerRejected.get(); // after the snapshot: never fewer than it counted
+        return new LoopStats(p[SUBMITTED] + rejectedAtCaller, p[STARTED], p[COMPLETED], p[FAILED], p[CANCELLED],
+                p[REJECTED] + rejectedAtCaller, p[QUEUED],
+                Math.max(0, p[STARTED] - p[COMPLETED] - p[FAILED] - p[RESTED]), p[TIMERS], p[PEAK], inbox.size(),
+                p[LISTENER_ERRORS], p[FAILED_RUNS]);
     }
 
-    /** Runs begun and not ended: plain and tracked runs end completed or failed; a periodic run ends "rested". */
-    private long running() {
-        long started = (long) STARTED_COUNT.getOpaque(this); // read first: the others only catch up with it
-        return Math.max(0, started - (long) COMPLETED_COUNT.getOpaque(this) - read(FAILED) - read(RESTED));
+    /** Publishes the counters if anything changed since the last publication (driver only). */
+    private void publishIfChanged() {
+        if (countersChanged || submittedCount != publishedSubmitted || startedCount != publishedStarted
+                || completedCount != publishedCompleted) {
+            publishStats();
+        }
+    }
+
+    /** Writes the counters other threads read, as one snapshot: the writing side of a seqlock (driver only). */
+    private void publishStats() {
+        long v = publishedVersion;
+        PUBLISHED_VERSION.setOpaque(this, v + 1);
+        VarHandle.storeStoreFence(); // readers that see the data below being written see an odd version
+        long[] c = counters;
+        long[] p = published;
+        for (int i = 0; i < COUNTERS; i++) {
+            COUNTER.setOpaque(p, i, c[i]);
+        }
+        COUNTER.setOpaque(p, SUBMITTED, submittedCount);
+        COUNTER.setOpaque(p, STARTED, startedCount);
+        COUNTER.setOpaque(p, COMPLETED, completedCount);
+        COUNTER.setOpaque(p, QUEUED, (long) queue.size());
+        COUNTER.setOpaque(p, TIMERS, (long) wheel.size());
+        PUBLISHED_VERSION.setRelease(this, v + 2);
+        publishedSubmitted = submittedCount;
+        publishedStarted = startedCount;
+        publishedCompleted = completedCount;
+        countersChanged = false;
     }
 
     /** @return the loop's name */
@@ -1403,14 +1514,20 @@ public final class Loop implements Executor, AutoCloseable {
         return aboveHighPublished;
     }
 
-    /** @return the number of tasks currently in the run queue (recent value off the driver thread) */
+    /**
+     * @return the number of tasks in the run queue: exact on the driver thread, the value the driver last published
+     *         elsewhere (see {@link LoopStats})
+     */
     public int queueDepth() {
-        return (int) (long) QUEUED_COUNT.getOpaque(this);
+        return inLoop() ? queue.size() : (int) (long) COUNTER.getOpaque(published, QUEUED);
     }
 
-    /** @return the number of pending timers (recent value off the driver thread) */
+    /**
+     * @return the number of pending timers: exact on the driver thread, elsewhere a recent value, exact after anything
+     *         that happens-after the driver's last change (a task of the loop that signalled this thread, say)
+     */
     public int pendingTimers() {
-        return (int) read(TIMERS);
+        return wheel.observedSize();
     }
 
     @Override
@@ -1435,15 +1552,13 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     private void inc(int counter) {
-        COUNTER.setOpaque(counters, counter, counters[counter] + 1);
+        counters[counter]++;
+        countersChanged = true;
     }
 
-    private void publish(int counter, long value) {
-        COUNTER.setOpaque(counters, counter, value);
-    }
-
-    private long read(int counter) {
-        return (long) COUNTER.getOpaque(counters, counter);
+    private void set(int counter, long value) {
+        counters[counter] = value;
+        countersChanged = true;
     }
 
     /**

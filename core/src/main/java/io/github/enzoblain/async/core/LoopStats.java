@@ -3,11 +3,14 @@ package io.github.enzoblain.async.core;
 /**
  * A snapshot of a loop's counters, readable from any thread.
  *
- * <p>Every counter is written by the loop's driver only (except rejections at the caller, which are counted atomically),
- * and published without locks. On the driver thread, and on any thread once the loop is quiescent, the snapshot is exact
- * and {@link #isBalanced()} holds:
- * {@code submitted = completed + failed + cancelled + rejected + queued + running + pendingTimers}. While the loop runs
- * on another thread, each counter is a recent value.
+ * <p>Every counter is written by the loop's driver only (except rejections at the caller, which are counted atomically).
+ * On the driver thread (in a task or a listener) {@link Loop#stats()} returns the live counters. Any other thread gets
+ * the snapshot the driver last published: it publishes when it stops driving, when it goes idle, before the loop
+ * terminates, and again after at most 1,088 task runs while it stays busy (1,024, checked between batches of up to 64);
+ * rejections at the caller and the inbox size are added when the snapshot is read. A snapshot is written and read
+ * under a sequence lock, so it is always one consistent cut between two tasks: {@link #isBalanced()} holds for every
+ * snapshot, on any thread, busy or not:
+ * {@code submitted = completed + failed + cancelled + rejected + queued + running + pendingTimers}.
  *
  * <p>A task is counted once in {@code submitted} and once in one terminal counter; {@code started} counts runs (a
  * periodic task runs many times). A cancelled task is counted as cancelled when the loop takes it out of its queue or

@@ -1,12 +1,15 @@
 package io.github.enzoblain.async.core.time;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 
 /**
  * A hierarchical timing wheel: O(1) {@link #arm arm} and {@link #cancel cancel}, and timers that leave in exact
  * {@code (deadline, sequence)} order, also when several deadlines fall inside one tick.
  *
- * <p><b>Concurrency.</b> Not thread-safe: a wheel belongs to one owner (a loop's driver) and is touched only by it.
+ * <p><b>Concurrency.</b> Not thread-safe: a wheel belongs to one owner (a loop's driver) and is touched only by it;
+ * the one exception is {@link #observedSize()}, which any thread may call.
  *
  * <p><b>Time.</b> Deadlines are non-negative nanoseconds on the owner's own time line (a loop uses nanoseconds since it
  * was created). Any deadline up to {@link Long#MAX_VALUE} works; a timer is never returned by {@link #poll(long)} before
@@ -64,6 +67,16 @@ public final class TimerWheel {
      * slots or pooled, hold at most SLOT_BUDGET times the most timers ever armed at once (plus a floor): over that, a
      * released array is let go, so a burst passing through many slots does not pin memory in each.
      */
+
+    private static final VarHandle SIZE;
+
+    static {
+        try {
+            SIZE = MethodHandles.lookup().findVarHandle(TimerWheel.class, "size", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private static final int SLOT_BITS = 8;
     private static final int SLOTS = 1 << SLOT_BITS;
@@ -141,6 +154,14 @@ public final class TimerWheel {
     /** @return the number of armed timers */
     public int size() {
         return size;
+    }
+
+    /**
+     * @return the number of armed timers, read from any thread: a recent value, and exact after anything that
+     *         happens-after the owner's last change (the owner's plain int stores are atomic; this is an opaque load)
+     */
+    public int observedSize() {
+        return (int) SIZE.getOpaque(this);
     }
 
     /** @return whether no timer is armed */

@@ -35,7 +35,9 @@ public final class LoopMetrics implements LoopListener {
     /*
      * Implementation notes.
      *
-     * - One long[] of counters, single writer, opaque stores and loads (the same scheme as the loop's own counters).
+     * - One long[] of counters, single writer, opaque stores and loads (a listener's events are already off the
+     *   loop's plain task path, so the per-event ordered store costs little here; the loop itself publishes its own
+     *   counters under a seqlock instead, see Loop).
      * - Submissions are split the way Reactor's TimedScheduler splits them: direct, delayed, periodic (initial). A
      *   periodic iteration is a periodic timer firing after the task has already run once: in onTimerFired the handle
      *   still holds the previous run's start time (the loop sets it after this callback).
