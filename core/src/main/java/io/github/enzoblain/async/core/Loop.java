@@ -823,7 +823,13 @@ public final class Loop implements Executor, AutoCloseable {
         while (n < BATCH && awaiting == 0 && w.isEmpty() && (r = q.poll()) != null) {
             queueShrank();
             if (!(r instanceof LoopTask)) {
-                runPlain(r);
+                startedCount++; // runPlain's body, with a call site (and a type profile) of its own
+                try {
+                    r.run();
+                    completedCount++;
+                } catch (Throwable e) {
+                    plainFailed(e);
+                }
                 n++;
             } else if (runTracked((LoopTask<?>) r, clock.nanoTime())) {
                 n++;
@@ -883,10 +889,14 @@ public final class Loop implements Executor, AutoCloseable {
             r.run();
             completedCount++;
         } catch (Throwable e) {
-            inc(FAILED);
-            inc(FAILED_RUNS);
-            report(e);
+            plainFailed(e);
         }
+    }
+
+    private void plainFailed(Throwable e) {
+        inc(FAILED);
+        inc(FAILED_RUNS);
+        report(e);
     }
 
     /** @return false if the task had been cancelled (nothing ran) */

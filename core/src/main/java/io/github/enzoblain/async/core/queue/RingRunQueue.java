@@ -10,6 +10,7 @@ final class RingRunQueue implements RunQueue {
     private int head; // next to poll
     private int tail; // next free
     private final int capacity;
+    private int limit; // min(capacity, ring.length): the size at which offer leaves its one-compare path
 
     RingRunQueue(int initialCapacity, int capacity) {
         int n = Integer.highestOneBit(Math.max(1, initialCapacity - 1) << 1);
@@ -19,15 +20,16 @@ final class RingRunQueue implements RunQueue {
         this.ring = new Runnable[n];
         this.mask = n - 1;
         this.capacity = capacity;
+        this.limit = Math.min(capacity, n);
     }
 
     @Override
     public boolean offer(Runnable task) {
         int size = tail - head;
-        if (size >= capacity) {
-            return false;
-        }
-        if (size == ring.length) {
+        if (size >= limit) { // full ring or full queue
+            if (size >= capacity) {
+                return false;
+            }
             grow();
         }
         ring[tail++ & mask] = task;
@@ -68,6 +70,7 @@ final class RingRunQueue implements RunQueue {
         Arrays.fill(ring, null);
         ring = bigger;
         mask = bigger.length - 1;
+        limit = Math.min(capacity, bigger.length);
         tail = n;
         head = 0;
     }
