@@ -58,10 +58,12 @@ public final class Loop implements Executor, AutoCloseable {
      * Implementation notes.
      *
      * - Driver: `driver` holds the driving thread (CAS null -> me on entry, back to null on exit). `inLoop()` is one
-     *   volatile read; it decides between the lock-free local path and the inbox.
-     * - Inbox: a bounded MPSC array (Inbox). The driver drains it at every step, and before every local submission, so
-     *   the order tasks are accepted in is the order the loop observed their submissions. It also carries signals:
-     *   a cancelled timer task offered again (so the driver unlinks it), a spawned task whose stage completed.
+     *   plain read of it (exact for the asking thread, see there); it decides between the lock-free local path and
+     *   the inbox.
+     * - Inbox: a bounded MPSC array (Inbox). The driver drains it at every step (so at least every BATCH + 1 tasks,
+     *   see Batches), and before every local submission, so the order tasks are accepted in is the order the loop
+     *   observed their submissions. It also carries signals: a cancelled timer task offered again (so the driver
+     *   unlinks it), a spawned task whose stage completed.
      * - Counters: plain fields and a plain long[], written only by the thread in the driver slot (the slot's CAS and
      *   volatile release order them between successive drivers); rejections at a foreign caller are counted in an
      *   AtomicLong. "Running" is derived (runs started minus runs ended). No counter store on the task path is
