@@ -696,6 +696,7 @@ public final class Loop implements Executor, AutoCloseable {
                     continue;
                 }
                 becameIdle();
+                publishIfChanged(); // the driver keeps the slot while it idles: let others see where it stopped
                 idle(idleStrategy);
             }
         } finally {
@@ -1010,7 +1011,7 @@ public final class Loop implements Executor, AutoCloseable {
         }
     }
 
-    /** Nothing is ready (driver only): the idle event if a task ran since the last one, and a publication. */
+    /** Nothing is ready (driver only): the idle event if a task ran since the last one. */
     private void becameIdle() {
         if (startedCount != startedAtIdle) {
             startedAtIdle = startedCount;
@@ -1018,7 +1019,6 @@ public final class Loop implements Executor, AutoCloseable {
                 emit(IDLE, null, null, 0);
             }
         }
-        publishIfChanged();
     }
 
     /**
