@@ -69,8 +69,9 @@ public final class Loop implements Executor, AutoCloseable {
      *   AtomicLong. "Running" is derived (runs started minus runs ended). No counter store on the task path is
      *   ordered: an opaque or volatile store there is a compiler barrier that makes the JIT reload every field of the
      *   loop and the queue per task. Other threads read `published`, a copy the driver writes under a seqlock
-     *   (`publishedVersion` odd while it writes) whenever it stops driving, goes idle, terminates, and every
+     *   (`publishedVersion` odd while it writes) whenever it stops driving, idles in run(), terminates, and every
      *   PUBLISH_INTERVAL runs while busy; so a foreign `stats()` is one consistent snapshot, balanced like a live one.
+     *   Whether anything changed is read off the copy itself (the driver is its only writer): nothing tracks changes.
      *   The queue depth is not stored per task at all: the driver reads it from the queue, others from the snapshot.
      *   Pending timers are the wheel's own size, which other threads read opaquely (TimerWheel.observedSize).
      *   A new peak or a watermark crossing costs one compare per offer (growMark), and one flag test per poll.
@@ -93,7 +94,8 @@ public final class Loop implements Executor, AutoCloseable {
             IDLE = 7, WATERMARK = 8; // listener events
 
     // indices into counters (driver-owned) and published (the copy other threads read); SUBMITTED, STARTED, COMPLETED,
-    // QUEUED and TIMERS are only used in published (the driver keeps them in fields or reads them from the structures)
+    // QUEUED and TIMERS are only used in published (the driver keeps them in fields or reads them from the structures:
+    // see current(int))
     private static final int SUBMITTED = 0, STARTED = 1, COMPLETED = 2, FAILED = 3, CANCELLED = 4, REJECTED = 5,
             QUEUED = 6, RESTED = 7, TIMERS = 8, PEAK = 9, LISTENER_ERRORS = 10, FAILED_RUNS = 11, COUNTERS = 12;
 
@@ -142,11 +144,9 @@ public final class Loop implements Executor, AutoCloseable {
     private long submittedCount;
     private long startedCount;
     private long completedCount;
-    private boolean countersChanged; // since the last publication, by anything but the three fields above
     // what other threads read
     private final long[] published = new long[COUNTERS];
     private volatile long publishedVersion; // odd while the driver writes `published`
-    private long publishedSubmitted, publishedStarted, publishedCompleted;
     private final AtomicLong callerRejected = new AtomicLong();
     private final AtomicLong ids = new AtomicLong();
     private final CountDownLatch terminated = new CountDownLatch(1);
@@ -561,7 +561,7 @@ public final class Loop implements Executor, AutoCloseable {
     private void grewPastMark(int depth) {
         if (depth > peakDepth) {
             peakDepth = depth;
-            set(PEAK, depth);
+            counters[PEAK] = depth;
         }
         if (!aboveHigh && depth >= highWatermark) {
             aboveHigh = true;
@@ -684,9 +684,7 @@ public final class Loop implements Executor, AutoCloseable {
                 int work = 0;
                 while (work < 1024 && step()) {
                     work += 1 + runBatch();
-                    if (startedCount - publishedStarted >= PUBLISH_INTERVAL) {
-                        publishStats();
-                    }
+                    publishIfDue();
                 }
                 if (lifecycle != OPEN && afterDriving()) {
                     return;
@@ -730,9 +728,7 @@ public final class Loop implements Executor, AutoCloseable {
                     if (fire(e, now)) {
                         ran++;
                     }
-                    if (startedCount - publishedStarted >= PUBLISH_INTERVAL) {
-                        publishStats();
-                    }
+                    publishIfDue();
                     if (!quiet()) {
                         ran += drive(); // what the timer left ready runs at its deadline
                     }
@@ -776,9 +772,7 @@ public final class Loop implements Executor, AutoCloseable {
         int n = 0;
         while (step()) {
             n += 1 + runBatch();
-            if (startedCount - publishedStarted >= PUBLISH_INTERVAL) {
-                publishStats();
-            }
+            publishIfDue();
         }
         becameIdle();
         afterDriving();
@@ -1432,39 +1426,65 @@ public final class Loop implements Executor, AutoCloseable {
      *         consistent snapshot the driver published (see {@link LoopStats})
      */
     public LoopStats stats() {
-        if (inLoop()) {
-            long rejectedAtCaller = callerRejected.get();
-            long[] c = counters;
-            return new LoopStats(submittedCount + rejectedAtCaller, startedCount, completedCount, c[FAILED],
-                    c[CANCELLED], c[REJECTED] + rejectedAtCaller, queue.size(),
-                    Math.max(0, startedCount - completedCount - c[FAILED] - c[RESTED]), wheel.size(), c[PEAK],
-                    inbox.size(), c[LISTENER_ERRORS], c[FAILED_RUNS]);
-        }
         long[] p = new long[COUNTERS];
-        while (true) { // the reading side of the seqlock publishStats() writes
-            long v = (long) PUBLISHED_VERSION.getAcquire(this);
-            if ((v & 1) == 0) {
-                for (int i = 0; i < COUNTERS; i++) {
-                    p[i] = (long) COUNTER.getOpaque(published, i);
-                }
-                VarHandle.loadLoadFence();
-                if ((long) PUBLISHED_VERSION.getOpaque(this) == v) {
-                    break;
-                }
+        if (inLoop()) {
+            for (int i = 0; i < COUNTERS; i++) {
+                p[i] = current(i);
             }
-            Thread.onSpinWait();
+        } else {
+            while (true) { // the reading side of the seqlock publishStats() writes
+                long v = (long) PUBLISHED_VERSION.getAcquire(this);
+                if ((v & 1) == 0) {
+                    for (int i = 0; i < COUNTERS; i++) {
+                        p[i] = (long) COUNTER.getOpaque(published, i);
+                    }
+                    VarHandle.loadLoadFence();
+                    if ((long) PUBLISHED_VERSION.getOpaque(this) == v) {
+                        break;
+                    }
+                }
+                Thread.onSpinWait();
+            }
         }
-        long rejectedAtCaller = callerRejected.get(); // after the snapshot: never fewer than it counted
+        long rejectedAtCaller = callerRejected.get(); // after the counters: never fewer than they counted
         return new LoopStats(p[SUBMITTED] + rejectedAtCaller, p[STARTED], p[COMPLETED], p[FAILED], p[CANCELLED],
                 p[REJECTED] + rejectedAtCaller, p[QUEUED],
                 Math.max(0, p[STARTED] - p[COMPLETED] - p[FAILED] - p[RESTED]), p[TIMERS], p[PEAK], inbox.size(),
                 p[LISTENER_ERRORS], p[FAILED_RUNS]);
     }
 
-    /** Publishes the counters if anything changed since the last publication (driver only). */
+    /** The live value of counter {@code i}, as published (driver only). */
+    private long current(int i) {
+        switch (i) {
+            case SUBMITTED:
+                return submittedCount;
+            case STARTED:
+                return startedCount;
+            case COMPLETED:
+                return completedCount;
+            case QUEUED:
+                return queue.size();
+            case TIMERS:
+                return wheel.size();
+            default:
+                return counters[i];
+        }
+    }
+
+    /** Publishes the counters if any differs from what was last published (driver only; it alone writes them). */
     private void publishIfChanged() {
-        if (countersChanged || submittedCount != publishedSubmitted || startedCount != publishedStarted
-                || completedCount != publishedCompleted) {
+        long[] p = published;
+        for (int i = 0; i < COUNTERS; i++) {
+            if (p[i] != current(i)) {
+                publishStats();
+                return;
+            }
+        }
+    }
+
+    /** Publishes the counters again once a busy driver has run PUBLISH_INTERVAL tasks since it last did. */
+    private void publishIfDue() {
+        if (startedCount - published[STARTED] >= PUBLISH_INTERVAL) {
             publishStats();
         }
     }
@@ -1474,21 +1494,11 @@ public final class Loop implements Executor, AutoCloseable {
         long v = publishedVersion;
         PUBLISHED_VERSION.setOpaque(this, v + 1);
         VarHandle.storeStoreFence(); // readers that see the data below being written see an odd version
-        long[] c = counters;
         long[] p = published;
         for (int i = 0; i < COUNTERS; i++) {
-            COUNTER.setOpaque(p, i, c[i]);
+            COUNTER.setOpaque(p, i, current(i));
         }
-        COUNTER.setOpaque(p, SUBMITTED, submittedCount);
-        COUNTER.setOpaque(p, STARTED, startedCount);
-        COUNTER.setOpaque(p, COMPLETED, completedCount);
-        COUNTER.setOpaque(p, QUEUED, (long) queue.size());
-        COUNTER.setOpaque(p, TIMERS, (long) wheel.size());
         PUBLISHED_VERSION.setRelease(this, v + 2);
-        publishedSubmitted = submittedCount;
-        publishedStarted = startedCount;
-        publishedCompleted = completedCount;
-        countersChanged = false;
     }
 
     /** @return the loop's name */
@@ -1565,12 +1575,6 @@ public final class Loop implements Executor, AutoCloseable {
 
     private void inc(int counter) {
         counters[counter]++;
-        countersChanged = true;
-    }
-
-    private void set(int counter, long value) {
-        counters[counter] = value;
-        countersChanged = true;
     }
 
     /**
