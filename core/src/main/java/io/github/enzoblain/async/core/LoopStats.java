@@ -5,7 +5,8 @@ package io.github.enzoblain.async.core;
  *
  * <p>Every counter is written by the loop's driver only (except rejections at the caller, which are counted atomically).
  * On the driver thread (in a task or a listener) {@link Loop#stats()} returns the live counters. Any other thread gets
- * the snapshot the driver last published: it publishes when it stops driving, when it goes idle, before the loop
+ * the snapshot the driver last published: it publishes when it stops driving (the end of {@code runOnce()},
+ * {@code runUntilIdle()}, a virtual clock's advance), when it idles inside {@code run(IdleStrategy)}, before the loop
  * terminates, and again after at most 1,088 task runs while it stays busy (1,024, checked between batches of up to 64);
  * rejections at the caller and the inbox size are added when the snapshot is read. A snapshot is written and read
  * under a sequence lock, so it is always one consistent cut between two tasks: {@link #isBalanced()} holds for every
