@@ -74,6 +74,12 @@ class LoopTask<T> extends TimerWheel.Entry implements TaskHandle<T>, Prioritized
         this.timed = timed;
     }
 
+    /** The fields a timer's firing reads or writes beyond the wheel's own (see {@link TimerWheel.Entry#warm()}). */
+    @Override
+    protected final int warm() {
+        return where + (body == null ? 0 : 1) + (outcome == null ? 0 : 2) + (future == null ? 0 : 4);
+    }
+
     /** Records the deadline asked at submission (relative to the loop's origin); the loop arms it later. */
     void requestDeadline(long deadline) {
         presetDeadline(deadline);

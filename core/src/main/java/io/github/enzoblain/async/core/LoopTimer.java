@@ -53,6 +53,12 @@ final class LoopTimer extends TimerWheel.Entry implements Cancellable {
         STATE.set(this, NEW); // published by the inbox's CAS
     }
 
+    /** The fields firing reads beyond the wheel's own (see {@link TimerWheel.Entry#warm()}). */
+    @Override
+    protected int warm() {
+        return state + (body == null ? 0 : 1);
+    }
+
     boolean transition(int from, int to) {
         return STATE.compareAndSet(this, from, to);
     }

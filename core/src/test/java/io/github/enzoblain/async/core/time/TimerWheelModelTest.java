@@ -163,6 +163,50 @@ class TimerWheelModelTest {
         assertEquals(0, wheel.size());
     }
 
+    @ParameterizedTest(name = "tickShift={0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {0, 10, 20})
+    void aTickWarmsEachOfItsTimersOnceBeforeTheFirstLeaves(int tickShift) {
+        TimerWheel wheel = new TimerWheel(tickShift);
+        long tick = wheel.tickNanos();
+        long start = 1_000 * tick; // a later tick: its timers cascade on the way down before they expire
+        List<WarmTimer> sameTick = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            WarmTimer t = new WarmTimer();
+            wheel.arm(t, start + Math.min(i, tick - 1));
+            sameTick.add(t);
+        }
+        WarmTimer cancelled = new WarmTimer();
+        wheel.arm(cancelled, start);
+        wheel.cancel(cancelled);
+        WarmTimer nextTick = new WarmTimer();
+        wheel.arm(nextTick, start + tick);
+
+        WarmTimer first = (WarmTimer) wheel.poll(start + tick - 1);
+        assertSame(sameTick.get(0), first);
+        for (WarmTimer t : sameTick) {
+            assertEquals(1, t.warmed, "every timer of the expired tick is warmed before the first leaves");
+        }
+        assertEquals(0, cancelled.warmed, "a cancelled timer is no longer in the tick");
+        assertEquals(0, nextTick.warmed, "a later tick is not expired yet");
+        while (wheel.poll(Long.MAX_VALUE) != null) {
+            // drain
+        }
+        for (WarmTimer t : sameTick) {
+            assertEquals(1, t.warmed, "warmed once, not again when it leaves");
+        }
+        assertEquals(1, nextTick.warmed);
+    }
+
+    /** Counts the wheel's {@link TimerWheel.Entry#warm()} calls. */
+    static final class WarmTimer extends TimerWheel.Entry {
+        int warmed;
+
+        @Override
+        protected int warm() {
+            return ++warmed;
+        }
+    }
+
     /** A test timer: its id names it in failure messages, its index places it in the armed list. */
     static final class Timer extends TimerWheel.Entry {
         final int id;
