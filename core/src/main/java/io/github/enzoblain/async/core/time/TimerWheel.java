@@ -44,11 +44,9 @@ public final class TimerWheel {
      * a cascade runs as soon as the cursor reaches a block, before anything else can be placed in it), which keeps
      * the order of its source slot.
      *
-     * Expiring a level-0 slot (one tick) makes it the `run`: the run takes over the slot's array as it is (slot order
-     * is sequence order; the slot gets another array from the pool when it is next used, and the run's goes to the
-     * pool once its last record has left), copies each entry's sequence, and gives each a key: the deadline's offset
-     * inside the tick in the high 32 bits, the entry's index in the array below. No reference is stored on the way:
-     * G1's post-write barrier fences on every store of a reference into an old array, which pooled arrays are. Keys are distinct and order records exactly by (deadline, sequence), so sorting the keys
+     * Expiring a level-0 slot (one tick) copies its entries' records (sequence, entry) into `run`, in slot order,
+     * which is sequence order, and gives each a key: the deadline's offset inside the tick in the high 32 bits, the
+     * record's index below. Keys are distinct and order records exactly by (deadline, sequence), so sorting the keys
      * is all it takes: insertion sort when few, otherwise an LSD radix sort on the offset bits (digits of up to 8
      * bits, or 11 for a run of 512 or more; passes in which every key has the same digit skipped), O(k). Only the
      * keys move, never the entries (no reference stores, so no GC barrier work). Polling walks the keys. A timer armed
@@ -118,13 +116,12 @@ public final class TimerWheel {
     private final int[] pooled = new int[32];
     private final long[] cascadeKeys = new long[CASCADE_CHUNK];
 
-    // the expired tick: its records (sequence, entry) by index, in sequence order, never moved: the entries stay in
-    // the tick's own slot array, which the run takes over from the slot until its last record leaves; runOrder[runHead,
+    // the expired tick: its records (sequence, entry) by index, in sequence order, never moved; runOrder[runHead,
     // runEnd) holds their keys (offset of the deadline in the tick << 32 | index), sorted: the order they leave in
     private long runBase; // the tick's first nanosecond
     private long[] runOrder = new long[16];
-    private long[] runSequence = new long[16]; // by index, as the entries
-    private Entry[] runEntry;                  // the expired slot's array: null while no run, cells nulled as they leave
+    private long[] runSequence = new long[16];
+    private Entry[] runEntry = new Entry[16];
     private int runHead;
     private int runEnd;
     private long[] sortScratch = new long[16]; // radix sort scratch, same capacity as the run
@@ -441,8 +438,8 @@ public final class TimerWheel {
         int end = slotEnd[slot];
         int live = slotLive[slot];
         take(slot);
-        slots[slot] = null; // the run keeps the array (its cells are the records) and gives it to the pool when drained
         expireIntoRun(entries, start, end, live, tickStart);
+        release(slot, entries);
     }
 
     /** Empties a slot of a higher level by re-placing its entries on lower levels. */
@@ -626,50 +623,42 @@ public final class TimerWheel {
     private void removeRunHead() {
         runEntry[(int) runOrder[runHead++]] = null;
         if (runHead == runEnd) {
-            endRun();
+            runHead = runEnd = 0;
         }
-    }
-
-    /** The run's last record has left: its array (all nulls now) goes to the pool. */
-    private void endRun() {
-        runHead = runEnd = 0;
-        recycle(runEntry, 0);
-        runEntry = null;
     }
 
     /**
-     * Moves an expired level-0 slot (one tick; the run and the heap are empty) into the run: the slot's array becomes
-     * the run's records as it is (slot order is sequence order), each live entry gets its key (the deadline's offset in
-     * the tick, then its index in the array), and the keys are sorted. Keys are unique, so sorting them gives
-     * (deadline, sequence) order by any method; only the keys move, plain longs, never the entries: no reference is
-     * stored, so no GC barrier runs per timer (G1's post-write barrier fences on every store of a reference into an
-     * old array, which the pooled slot arrays are).
+     * Moves an expired level-0 slot (one tick; the run and the heap are empty) into the run: the records are copied in
+     * slot order, which is sequence order, each with its key (the deadline's offset in the tick, then its index), and
+     * the keys are sorted. Keys are unique, so sorting them gives (deadline, sequence) order by any method; only the
+     * keys move, plain longs, never the entries (no reference stores, so no GC barrier work per move).
      */
     private void expireIntoRun(Entry[] entries, int start, int end, int live, long tickStart) {
-        if (live > runOrder.length) {
-            int cap = Math.max(live, runOrder.length << 1);
+        if (live > runEntry.length) {
+            int cap = Math.max(live, runEntry.length << 1);
             runOrder = new long[cap];
+            runSequence = new long[cap];
+            runEntry = new Entry[cap];
             sortScratch = new long[cap];
-        }
-        if (end > runSequence.length) {
-            runSequence = new long[Math.max(end, runSequence.length << 1)];
         }
         long[] order = runOrder;
         long[] sequences = runSequence;
+        Entry[] records = runEntry;
         int n = 0;
         int w = 0;
         for (int i = start; i < end; i++) {
             Entry e = entries[i];
             if (e != null) {
+                entries[i] = null;
                 touchAt(e, i);
                 w += e.warm();
                 e.slot = Entry.DUE;
-                order[n++] = (e.deadline - tickStart) << 32 | i; // every entry of the slot is in this one tick
-                sequences[i] = e.sequence;
+                order[n] = (e.deadline - tickStart) << 32 | n; // every entry of the slot is in this one tick
+                sequences[n] = e.sequence;
+                records[n++] = e;
             }
         }
         warmed += w;
-        runEntry = entries;
         runBase = tickStart;
         runHead = 0;
         runEnd = n;
@@ -779,9 +768,6 @@ public final class TimerWheel {
         }
         runHead = 0;
         runEnd = n;
-        if (n == 0 && runEntry != null) {
-            endRun();
-        }
         n = 0;
         for (int i = 0; i < lateSize; i++) {
             Entry e = lateEntry[i];

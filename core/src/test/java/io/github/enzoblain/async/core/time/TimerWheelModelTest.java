@@ -197,6 +197,28 @@ class TimerWheelModelTest {
         assertEquals(1, nextTick.warmed);
     }
 
+    @Test
+    void theBlocksLastTickKeepsItsTimersWhileTheNextBlockCascadesIntoItsSlot() {
+        // With 1 ns ticks, tick 255 is block 0's last; expiring it moves the cursor into block 1, whose timers cascade
+        // into level 0 at once, tick 511 into the very slot tick 255 just left: the run must not share that array.
+        TimerWheel wheel = new TimerWheel(0);
+        Timer a1 = new Timer(1);
+        Timer a2 = new Timer(2);
+        Timer b = new Timer(3);
+        Timer c = new Timer(4);
+        wheel.arm(a1, 255);
+        wheel.arm(a2, 255);
+        wheel.arm(b, 511);
+        wheel.arm(c, 300);
+        assertSame(a1, wheel.poll(255));
+        assertSame(a2, wheel.poll(255));
+        assertNull(wheel.poll(299));
+        assertSame(c, wheel.poll(511));
+        assertSame(b, wheel.poll(511));
+        assertNull(wheel.poll(Long.MAX_VALUE));
+        assertEquals(0, wheel.size());
+    }
+
     /** Counts the wheel's {@link TimerWheel.Entry#warm()} calls. */
     static final class WarmTimer extends TimerWheel.Entry {
         int warmed;
