@@ -712,26 +712,30 @@ public final class Loop implements Executor, AutoCloseable {
             int ran = drive();
             long targetRelative = relative(target);
             while (true) {
-                if (quiet()) { // only timers to run: take the next one straight from the wheel
-                    TimerWheel.Entry e = wheel.poll(targetRelative);
+                if (quiet()) { // only timers to run: take them straight from the wheel while nothing else is ready
+                    TimerWheel.Entry e;
+                    do {
+                        e = wheel.poll(targetRelative);
+                        if (e == null) {
+                            break;
+                        }
+                        long now = virtualClock.nanoTime();
+                        long at = toClockTime(e.timerDeadline());
+                        if (at > now) {
+                            becameIdle(); // as drive() ends before the clock moves
+                            virtualClock.set(at);
+                            now = at;
+                        }
+                        if (fire(e, now)) {
+                            ran++;
+                        }
+                        publishIfDue();
+                    } while (quiet());
                     if (e == null) {
                         becameIdle(); // before the clock moves to the target
                         break;
                     }
-                    long now = virtualClock.nanoTime();
-                    long at = toClockTime(e.timerDeadline());
-                    if (at > now) {
-                        becameIdle(); // as drive() ends before the clock moves
-                        virtualClock.set(at);
-                        now = at;
-                    }
-                    if (fire(e, now)) {
-                        ran++;
-                    }
-                    publishIfDue();
-                    if (!quiet()) {
-                        ran += drive(); // what the timer left ready runs at its deadline
-                    }
+                    ran += drive(); // what the timer left ready runs at its deadline
                     continue;
                 }
                 long next = wheel.nextDeadline(); // exact: one stop per distinct deadline, none at tick boundaries
