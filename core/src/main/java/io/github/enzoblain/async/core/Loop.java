@@ -682,9 +682,9 @@ public final class Loop implements Executor, AutoCloseable {
         try {
             while (true) {
                 int work = 0;
-                while (work < 1024 && step()) {
-                    work += 1 + runBatch();
-                    publishIfDue();
+                int ran;
+                while (work < 1024 && (ran = stepThenBatch()) > 0) {
+                    work += ran;
                 }
                 if (lifecycle != OPEN && afterDriving()) {
                     return;
@@ -774,12 +774,25 @@ public final class Loop implements Executor, AutoCloseable {
 
     private int drive() {
         int n = 0;
-        while (step()) {
-            n += 1 + runBatch();
-            publishIfDue();
+        int ran;
+        while ((ran = stepThenBatch()) > 0) {
+            n += ran;
         }
         becameIdle();
         afterDriving();
+        return n;
+    }
+
+    /**
+     * A step, then the batch it opens, then the busy driver's publication check (driver only): what both ways of
+     * driving repeat. @return the tasks run, 0 if the step ran none
+     */
+    private int stepThenBatch() {
+        if (!step()) {
+            return 0;
+        }
+        int n = 1 + runBatch();
+        publishIfDue();
         return n;
     }
 

@@ -78,8 +78,8 @@ import java.util.function.ToLongFunction;
  *
  * <p><b>Concurrency.</b> {@link #bindTo} may be called from any thread. The meters read the loop's counters from the
  * scraping thread: the loop's own counters as the consistent snapshot its driver last published (see
- * {@link LoopStats}), the listener's as recent values (see {@link LoopMetrics}). Following Micrometer's convention, the meters hold the loop
- * and the metrics weakly: they read NaN once the loop is unreachable.
+ * {@link LoopStats}), the listener's as recent values (see {@link LoopMetrics}). Following Micrometer's convention,
+ * the meters hold the loop and the metrics weakly: they read NaN once the loop is unreachable.
  */
 public final class LoopMeterBinder implements MeterBinder {
 
