@@ -48,6 +48,7 @@ final class PriorityRunQueue implements RunQueue {
         Runnable task = q.poll();
         if (q.isEmpty()) {
             nonEmpty &= ~(1L << c);
+            q.releasePolled(); // the class is empty: its ring lets go of the tasks it handed out
         }
         size--;
         return task;
@@ -61,6 +62,15 @@ final class PriorityRunQueue implements RunQueue {
     @Override
     public int capacity() {
         return capacity;
+    }
+
+    /** For tests: the task references the classes' rings hold, queued or already polled. */
+    int heldSlots() {
+        int n = 0;
+        for (RingRunQueue q : classes) {
+            n += q.heldSlots();
+        }
+        return n;
     }
 
     @Override

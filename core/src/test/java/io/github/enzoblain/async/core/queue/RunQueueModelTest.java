@@ -38,10 +38,47 @@ class RunQueueModelTest {
                     model.add(job);
                 }
             } else {
-                assertThat(queue.poll()).as("seed %d op %d", seed, op).isSameAs(model.poll());
+                Runnable polled = queue.poll();
+                assertThat(polled).as("seed %d op %d", seed, op).isSameAs(model.poll());
+                if (polled == null) {
+                    assertThat(((RingRunQueue) queue).heldSlots()).as("seed %d op %d: held once drained", seed, op)
+                            .isZero();
+                }
             }
             assertThat(queue.size()).isEqualTo(model.size());
         }
+        Runnable polled;
+        while ((polled = queue.poll()) != null) {
+            assertThat(polled).isSameAs(model.poll());
+        }
+        assertThat(model).isEmpty();
+        assertThat(((RingRunQueue) queue).heldSlots()).as("held once drained").isZero();
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 16, 1024})
+    void aRingKeepsAtMostItsLengthOfPolledTasksAndNoneOnceDrained(int initial) {
+        RingRunQueue queue = new RingRunQueue(initial, Integer.MAX_VALUE);
+        SplittableRandom random = new SplittableRandom(initial);
+        int live = 0;
+        for (int round = 0; round < 2_000; round++) { // busy: never empty, the tail comes round over polled slots
+            int offers = 1 + random.nextInt(40);
+            for (int i = 0; i < offers; i++) {
+                queue.offer(new Job(i, 0));
+                live++;
+            }
+            int polls = random.nextInt(live); // leaves at least one queued
+            for (int i = 0; i < polls; i++) {
+                assertThat(queue.poll()).isNotNull();
+                live--;
+            }
+            assertThat(queue.heldSlots()).isBetween(live, Math.max(live, queue.capacityOfRing()));
+        }
+        while (queue.poll() != null) {
+            live--;
+        }
+        assertThat(live).isZero();
+        assertThat(queue.heldSlots()).as("a drained ring keeps no task reachable").isZero();
     }
 
     @ParameterizedTest
@@ -73,6 +110,10 @@ class RunQueueModelTest {
                     }
                 }
                 assertThat(queue.poll()).as("seed %d op %d", seed, op).isSameAs(expected);
+                if (size == 0) {
+                    assertThat(((PriorityRunQueue) queue).heldSlots()).as("seed %d op %d: held once drained", seed, op)
+                            .isZero();
+                }
             }
             assertThat(queue.size()).isEqualTo(size);
         }
