@@ -14,6 +14,8 @@ final class RingRunQueue implements RunQueue {
      * stack on every task (measured: about a tenth of a same-thread task's cost).
      */
 
+    private static final Runnable[] NULLS = new Runnable[1024];
+
     private Runnable[] ring;
     private int mask;
     private int head; // next to poll
@@ -64,14 +66,27 @@ final class RingRunQueue implements RunQueue {
         int n = head - released; // negative after 2^31 polls without the queue running empty
         int from = released & mask;
         if (n < 0 || n >= ring.length) {
-            Arrays.fill(ring, null); // only when empty: every slot was polled
+            clear(ring, 0, ring.length); // only when empty: every slot was polled
         } else if (from + n <= ring.length) {
-            Arrays.fill(ring, from, from + n, null);
+            clear(ring, from, n);
         } else {
-            Arrays.fill(ring, from, ring.length, null);
-            Arrays.fill(ring, 0, from + n - ring.length, null);
+            clear(ring, from, ring.length - from);
+            clear(ring, 0, from + n - ring.length);
         }
         released = head;
+    }
+
+    /**
+     * Nulls {@code n} slots from {@code from}: copies from an array of nulls, a bulk copy with the collector's barriers
+     * applied once per range (a fill loop pays a pre-write barrier check per slot, about half a nanosecond here).
+     */
+    private static void clear(Runnable[] a, int from, int n) {
+        while (n > 0) {
+            int k = Math.min(n, NULLS.length);
+            System.arraycopy(NULLS, 0, a, from, k);
+            from += k;
+            n -= k;
+        }
     }
 
     @Override
