@@ -373,9 +373,12 @@ public class TimerBenchmark {
     // ====================================================================================== Agrona
 
     /**
-     * Agrona {@link DeadlineTimerWheel}, in two shapes: "coarse" ticks of 2^20 ns and 1,024 spokes (about 1,000 timers
-     * per spoke here, whose arm scans the spoke for a free slot), and "fine" ticks of 2^10 ns and 2^20 spokes (about
-     * one timer per spoke, its best case, at the price of a larger array).
+     * Agrona {@link DeadlineTimerWheel}, in three shapes: "coarse" ticks of 2^20 ns and 1,024 spokes (about 1,000 timers
+     * per spoke here, whose arm scans the spoke for a free slot); "fine" ticks of 2^10 ns and 2^20 spokes (about one
+     * timer per spoke, its best case, at the price of a larger array; it fires in tick order, and 413 of this
+     * workload's timers share a tick with a later deadline armed first, so they fire after it); "exact" ticks of 2^9 ns
+     * and 2^21 spokes, the coarsest shape in which every timer has a tick of its own, so that it fires this workload
+     * in deadline order, as ours do ({@link TimerFireOrder} counts both).
      */
     public abstract static class AgronaState {
         final Counter fired = new Counter();
@@ -421,6 +424,15 @@ public class TimerBenchmark {
         }
     }
 
+    /** Ticks of 2^9 ns, 2^21 spokes, one slot per spoke to start with: one tick per timer here, so deadline order. */
+    @State(Scope.Thread)
+    public static class AgronaExact extends AgronaState {
+        @Override
+        DeadlineTimerWheel create() {
+            return new DeadlineTimerWheel(TimeUnit.NANOSECONDS, 0, 1 << 9, 1 << 21, 1);
+        }
+    }
+
     @Benchmark
     @OperationsPerInvocation(N)
     public long armCancel_agronaCoarse(AgronaCoarse s) {
@@ -431,6 +443,18 @@ public class TimerBenchmark {
     @OperationsPerInvocation(N)
     public long armCancel_agronaFine(AgronaFine s) {
         return agronaArmCancel(s);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(N)
+    public long armCancel_agronaExact(AgronaExact s) {
+        return agronaArmCancel(s);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(N)
+    public long armFire_agronaExact(AgronaExact s) {
+        return agronaArmFire(s);
     }
 
     @Benchmark
