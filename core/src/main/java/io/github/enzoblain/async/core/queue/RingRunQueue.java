@@ -9,9 +9,11 @@ final class RingRunQueue implements RunQueue {
      * Implementation notes. poll() leaves the slot it takes from as it is: the slots from `released` up to `head` hold
      * tasks already handed out. They are cleared together when a poll finds the queue empty (or a priority queue's
      * class runs empty), and a busy queue overwrites them as its tail comes round, so the ring never keeps more than
-     * its length of finished tasks reachable, and none once the loop has drained it. Clearing per poll is a reference
-     * store with G1's pre-write barrier, whose slow-path call makes the compiled run loop spill its live values to the
-     * stack on every task (measured: about a tenth of a same-thread task's cost).
+     * its length of finished tasks reachable, and none once the loop has drained it (one exception: the indexes are
+     * ints, so if 2^32 or more polls pass without the queue ever running empty, the next release may clear only part
+     * of the ring; what it leaves is overwritten as the tail comes round). Clearing per poll is a reference store with
+     * G1's pre-write barrier, whose slow-path call makes the compiled run loop spill its live values to the stack on
+     * every task (measured: about a tenth of a same-thread task's cost).
      */
 
     private static final Runnable[] NULLS = new Runnable[1024];
