@@ -23,7 +23,8 @@ package io.github.enzoblain.async.core;
  * @param failed         tasks that failed
  * @param cancelled      cancelled tasks taken out of the loop
  * @param rejected       tasks rejected
- * @param queued         tasks in the run queue (including cancelled ones not yet skipped)
+ * @param queued         tasks in the run queue (including cancelled ones not yet skipped, and, while the listeners
+ *                       hear of a low-watermark crossing, the task just taken out that has not started yet)
  * @param running        tasks running (including spawned tasks awaiting their stage)
  * @param pendingTimers  timers armed in the wheel (including periodic tasks between runs)
  * @param peakQueueDepth the largest run-queue depth seen

@@ -41,6 +41,130 @@ class StatsPublicationTest {
         loop.close();
     }
 
+    /**
+     * Batches add their plain successes to the counts when they end, so what a task, the error handler or a listener
+     * reads in the middle of one is derived (see Loop's notes on counters). Against a model of the counts: every task
+     * (plain or with a handle, succeeding or throwing, in a seeded random mix), every error the handler gets, and the
+     * low-watermark event, each see the counts as of that moment.
+     */
+    @Test
+    void countsReadInsideABatchMatchAModel() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(2026);
+        List<String> seen = new ArrayList<>();
+        List<String> expected = new ArrayList<>();
+        Loop[] loop = new Loop[1];
+        loop[0] = Loop.builder().name("counts")
+                .watermarks(400, 100)
+                .errorHandler(e -> seen.add("error " + e.getMessage() + " " + counts(loop[0].stats())))
+                .listener(new LoopListener() {
+                    @Override
+                    public void onWatermark(Watermark mark, int depth) {
+                        if (mark == Watermark.LOW) {
+                            seen.add("low " + counts(loop[0].stats()));
+                        }
+                    }
+
+                    @Override
+                    public int trackingInterval() {
+                        return Integer.MAX_VALUE; // plain tasks stay plain (but the first), so batches run them
+                    }
+                })
+                .build();
+        int tasks = 1_000;
+        long started = 0;
+        long completed = 0;
+        long failed = 0;
+        for (int i = 0; i < tasks; i++) {
+            int kind = i == 0 ? 0 : random.nextInt(10); // 0-5 plain success, 6 plain failure, 7-8 handle, 9 handle failure
+            String name = "task " + i;
+            Runnable body = kind == 6 || kind == 9
+                    ? () -> {
+                        seen.add(name + " " + counts(loop[0].stats()));
+                        throw new IllegalStateException(name);
+                    }
+                    : () -> seen.add(name + " " + counts(loop[0].stats()));
+            if (kind >= 7) {
+                loop[0].submit(body);
+            } else {
+                loop[0].execute(body);
+            }
+            int depthAfterPoll = tasks - i - 1;
+            if (depthAfterPoll == 100) {
+                expected.add("low " + counts(started, completed, failed, 0)); // polled, not started yet
+            }
+            started++;
+            expected.add(name + " " + counts(started, completed, failed, 1));
+            if (kind == 6 || kind == 9) {
+                failed++;
+                if (kind == 6) {
+                    expected.add("error " + name + " " + counts(started, completed, failed, 0));
+                }
+            } else {
+                completed++;
+            }
+        }
+        assertThat(loop[0].runUntilIdle()).isEqualTo(tasks);
+        assertThat(seen).isEqualTo(expected);
+        LoopStats end = loop[0].stats();
+        assertThat(counts(end)).isEqualTo(counts(started, completed, failed, 0));
+        assertThat(end.isBalanced()).isTrue();
+        loop[0].close();
+    }
+
+    /**
+     * The low watermark can also be crossed by a drain inside a running task ({@code shutdownNow()} on the driver, from
+     * a task in a batch): a listener reading the stats then finds that task running, and the counts balanced.
+     */
+    @Test
+    void aDrainInsideABatchedTaskLeavesThatTaskRunningInTheCounts() {
+        List<LoopStats> atLow = new ArrayList<>();
+        List<Runnable> neverRan = new ArrayList<>();
+        Loop[] loop = new Loop[1];
+        loop[0] = Loop.builder().name("drain").watermarks(50, 10)
+                .listener(new LoopListener() {
+                    @Override
+                    public void onWatermark(Watermark mark, int depth) {
+                        if (mark == Watermark.LOW) {
+                            atLow.add(loop[0].stats());
+                        }
+                    }
+
+                    @Override
+                    public int trackingInterval() {
+                        return Integer.MAX_VALUE;
+                    }
+                })
+                .build();
+        for (int i = 0; i < 100; i++) {
+            int k = i;
+            loop[0].execute(() -> {
+                if (k == 20) { // in the first batch, above the high watermark still
+                    neverRan.addAll(loop[0].shutdownNow());
+                }
+            });
+        }
+        loop[0].runUntilIdle();
+        assertThat(neverRan).hasSize(79);
+        assertThat(atLow).hasSize(1);
+        LoopStats s = atLow.get(0);
+        assertThat(s.running()).as("the task draining the queue is running: %s", s).isEqualTo(1);
+        assertThat(s.started()).isEqualTo(21);
+        assertThat(s.completed()).isEqualTo(20);
+        assertThat(s.isBalanced()).as("balanced: %s", s).isTrue();
+        LoopStats end = loop[0].stats();
+        assertThat(end.completed()).isEqualTo(21);
+        assertThat(end.cancelled()).isEqualTo(79);
+        assertThat(end.isBalanced()).isTrue();
+    }
+
+    private static String counts(LoopStats s) {
+        return counts(s.started(), s.completed(), s.failed(), s.running()) + (s.isBalanced() ? "" : " unbalanced");
+    }
+
+    private static String counts(long started, long completed, long failed, long running) {
+        return "started=" + started + " completed=" + completed + " failed=" + failed + " running=" + running;
+    }
+
     @Test
     void anotherThreadSeesExactCountsOnceTheDriverStops() throws Exception {
         Loop loop = Loop.create();
