@@ -73,11 +73,8 @@ public final class Loop implements Executor, AutoCloseable {
      *   PUBLISH_INTERVAL runs while busy; so a foreign `stats()` is one consistent snapshot, balanced like a live one.
      *   Whether anything changed is read off the copy itself (the driver is its only writer): nothing tracks changes.
      *   The queue depth is not stored per task at all: the driver reads it from the queue, others from the snapshot.
-     *   Nor is a batch's plain success: a batch counts its runs started, and the plain ones that succeed are added to
-     *   `completedCount` when the batch ends (or hands a tracked task to runTracked). Until then `completedNow()`
-     *   derives them: runs started since `batchBase`, minus the batch's plain failures, minus the one running unless
-     *   the driver is between two runs (`betweenRuns`, set around the only calls out there: the error handler and a
-     *   low-watermark listener). A live `stats()` inside a task or a callback is as exact as with a store per task.
+     *   A task just polled and not started yet is in no count; the one call out in that gap, a low-watermark
+     *   listener, finds it counted queued (`handedOutUnstarted`), so a live `stats()` there is balanced too.
      *   Pending timers are the wheel's own size, which other threads read opaquely (TimerWheel.observedSize).
      *   A new peak or a watermark crossing costs one compare per offer (growMark), and one flag test per poll.
      * - Batches: after a full step (inbox, lifecycle, due timers, one task), `runBatch` runs up to BATCH more queued
@@ -111,7 +108,6 @@ public final class Loop implements Executor, AutoCloseable {
 
     /** Queued tasks run back to back after a step, at most (see Implementation notes: Batches). */
     private static final int BATCH = 64;
-    private static final long NO_BATCH = -1;
     /** Runs after which a busy driver publishes its counters again (checked between batches: at most BATCH more). */
     private static final int PUBLISH_INTERVAL = 1024;
 
@@ -178,9 +174,6 @@ public final class Loop implements Executor, AutoCloseable {
     private int growMark = 1; // queue depth at which the peak or the high watermark needs a look
     private int untilTracked = 1; // plain tasks to go before the next tracked one (racy off the driver: a sample)
     private int trackedQueued; // run-queue entries that may be tracked tasks: never fewer than there are (see Batches)
-    private long batchBase = NO_BATCH; // startedCount when a batch's uncounted successes began (see Counters)
-    private long batchFailed; // plain runs of that batch that failed
-    private boolean betweenRuns; // calling out between two of the batch's runs: none of its tasks is running
     private boolean handedOutUnstarted; // calling out between a task's poll and its start: stats count it queued
 
     private Loop(Builder b) {
@@ -618,16 +611,11 @@ public final class Loop implements Executor, AutoCloseable {
             aboveHigh = false;
             aboveHighPublished = false;
             setGrowMark();
-            boolean wasBetween = betweenRuns;
             boolean wasHandedOut = handedOutUnstarted;
-            if (handedOut) { // otherwise a drain or a rejection, inside a running task or outside a batch
-                handedOutUnstarted = true;
-                betweenRuns = true; // in a batch, the task before has ended and the next has not started
-            }
+            handedOutUnstarted = handedOut; // otherwise a drain or a rejection: no task between its poll and its start
             try {
                 emit(WATERMARK, null, Watermark.LOW, depth);
             } finally {
-                betweenRuns = wasBetween;
                 handedOutUnstarted = wasHandedOut;
             }
         }
@@ -885,58 +873,25 @@ public final class Loop implements Executor, AutoCloseable {
         TimerWheel w = wheel;
         int n = 0;
         Runnable r;
-        batchBase = startedCount;
-        try {
-            while (n < BATCH && awaiting == 0 && w.isEmpty() && (r = q.poll()) != null) {
-                polled();
-                if (trackedQueued == 0 || !(r instanceof LoopTask)) { // no tracked entry queued: no type check
-                    startedCount++; // runPlain's body, less the success count (see Counters), at a call site of its own
-                    try {
-                        r.run();
-                    } catch (Throwable e) {
-                        batchFailed++;
-                        boolean wasBetween = betweenRuns;
-                        betweenRuns = true; // the failed run has ended
-                        try {
-                            plainFailed(e);
-                        } finally {
-                            betweenRuns = wasBetween;
-                        }
-                    }
+        while (n < BATCH && awaiting == 0 && w.isEmpty() && (r = q.poll()) != null) {
+            polled();
+            if (trackedQueued == 0 || !(r instanceof LoopTask)) { // no tracked entry queued: no type check
+                startedCount++; // runPlain's body, with a call site (and a type profile) of its own
+                try {
+                    r.run();
+                    completedCount++;
+                } catch (Throwable e) {
+                    plainFailed(e);
+                }
+                n++;
+            } else {
+                trackedQueued--;
+                if (runTracked((LoopTask<?>) r, clock.nanoTime())) {
                     n++;
-                } else {
-                    settleBatch(); // a tracked run counts itself
-                    trackedQueued--;
-                    if (runTracked((LoopTask<?>) r, clock.nanoTime())) {
-                        n++;
-                    }
-                    batchBase = startedCount;
                 }
             }
-        } finally {
-            settleBatch();
         }
         return n;
-    }
-
-    /** Adds the batch's plain successes to the completed count (driver only). */
-    private void settleBatch() {
-        if (batchBase != NO_BATCH) {
-            completedCount += startedCount - batchBase - batchFailed;
-            batchBase = NO_BATCH;
-            batchFailed = 0;
-        }
-    }
-
-    /** The live completed count (driver only): with a batch's successes not yet added (see Counters). */
-    private long completedNow() {
-        long c = completedCount;
-        long base = batchBase;
-        if (base != NO_BATCH) {
-            long started = startedCount - base;
-            c += started - batchFailed - (started > 0 && !betweenRuns ? 1 : 0);
-        }
-        return c;
     }
 
     /** Fires the earliest due timer, skipping cancelled ones (driver only). @return whether a task ran */
@@ -1566,7 +1521,7 @@ public final class Loop implements Executor, AutoCloseable {
             case STARTED:
                 return startedCount;
             case COMPLETED:
-                return completedNow();
+                return completedCount;
             case QUEUED:
                 return queue.size() + (handedOutUnstarted ? 1 : 0);
             case TIMERS:

@@ -42,10 +42,10 @@ class StatsPublicationTest {
     }
 
     /**
-     * Batches add their plain successes to the counts when they end, so what a task, the error handler or a listener
-     * reads in the middle of one is derived (see Loop's notes on counters). Against a model of the counts: every task
-     * (plain or with a handle, succeeding or throwing, in a seeded random mix), every error the handler gets, and the
-     * low-watermark event, each see the counts as of that moment.
+     * What a task, the error handler or a listener reads in the middle of a batch, against a model of the counts: every
+     * task (plain or with a handle, succeeding or throwing, in a seeded random mix), every error the handler gets, and
+     * the low-watermark event (signalled between a task's poll and its start: that task counts as queued then) each
+     * see the counts as of that moment, balanced.
      */
     @Test
     void countsReadInsideABatchMatchAModel() {
