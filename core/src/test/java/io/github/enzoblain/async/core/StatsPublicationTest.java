@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -49,7 +50,7 @@ class StatsPublicationTest {
      */
     @Test
     void countsReadInsideABatchMatchAModel() {
-        java.util.SplittableRandom random = new java.util.SplittableRandom(2026);
+        SplittableRandom random = new SplittableRandom(2026);
         List<String> seen = new ArrayList<>();
         List<String> expected = new ArrayList<>();
         Loop[] loop = new Loop[1];
