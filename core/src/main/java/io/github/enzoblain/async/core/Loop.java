@@ -612,7 +612,7 @@ public final class Loop implements Executor, AutoCloseable {
             aboveHighPublished = false;
             setGrowMark();
             boolean wasHandedOut = handedOutUnstarted;
-            handedOutUnstarted = handedOut; // otherwise a drain or a rejection: no task between its poll and its start
+            handedOutUnstarted |= handedOut; // a drain or a rejection inside such a call leaves that task unstarted
             try {
                 emit(WATERMARK, null, Watermark.LOW, depth);
             } finally {
