@@ -15,7 +15,10 @@ import java.util.concurrent.Future;
  */
 public interface TaskHandle<T> extends Cancellable {
 
-    /** @return the task's id, unique within its loop, increasing in submission order */
+    /**
+     * @return the task's id: unique within its loop, and larger than the id of every task whose submission
+     *         happened-before this one's (so increasing in one thread's submission order); not consecutive
+     */
     long id();
 
     /** @return the current state */

@@ -5,16 +5,22 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 class ListenerTest {
 
-    /** Records every event as "event:id" (ids make the order checkable). */
+    /**
+     * Records every event as "event:n", n the task's rank among the tasks this recorder has seen (0 for the first one
+     * it meets, usually at its submission): the order is checkable without depending on how the loop numbers tasks.
+     */
     static class Recorder implements LoopListener {
         final List<String> events = new ArrayList<>();
+        final Map<Long, Integer> ranks = new HashMap<>();
         final String prefix;
 
         Recorder(String prefix) {
@@ -25,39 +31,44 @@ class ListenerTest {
             events.add(prefix + e);
         }
 
+        /** @return the rank of {@code t}: see the class comment */
+        int rank(TaskHandle<?> t) {
+            return ranks.computeIfAbsent(t.id(), id -> ranks.size());
+        }
+
         @Override
         public void onSubmit(TaskHandle<?> t) {
-            add("submit:" + t.id());
+            add("submit:" + rank(t));
         }
 
         @Override
         public void onStart(TaskHandle<?> t) {
-            add("start:" + t.id());
+            add("start:" + rank(t));
         }
 
         @Override
         public void onSuccess(TaskHandle<?> t) {
-            add("success:" + t.id());
+            add("success:" + rank(t));
         }
 
         @Override
         public void onFailure(TaskHandle<?> t, Throwable e) {
-            add("failure:" + t.id() + ":" + e.getMessage());
+            add("failure:" + rank(t) + ":" + e.getMessage());
         }
 
         @Override
         public void onCancel(TaskHandle<?> t) {
-            add("cancel:" + t.id());
+            add("cancel:" + rank(t));
         }
 
         @Override
         public void onReject(TaskHandle<?> t, RejectedExecutionException e) {
-            add("reject:" + t.id());
+            add("reject:" + rank(t));
         }
 
         @Override
         public void onTimerFired(TaskHandle<?> t) {
-            add("timer:" + t.id());
+            add("timer:" + rank(t));
         }
 
         @Override
@@ -119,7 +130,7 @@ class ListenerTest {
         TaskHandle<String> h = loop.submit(() -> "fine");
         loop.runUntilIdle();
         assertThat(h.state()).isEqualTo(TaskState.COMPLETED);
-        assertThat(after.events).contains("start:" + h.id(), "success:" + h.id());
+        assertThat(after.events).contains("start:" + after.rank(h), "success:" + after.rank(h));
         assertThat(loop.stats().listenerErrors()).isEqualTo(1);
         assertThat(reported).singleElement().extracting(Throwable::getMessage).isEqualTo("listener bug");
         assertThat(loop.stats().isBalanced()).isTrue();
@@ -166,7 +177,7 @@ class ListenerTest {
         loop.runUntilIdle();
         assertThat(ran).containsExactly(0, 1, 2, 3, 4, 5, 6);
         assertThat(sampled.events).filteredOn(e -> e.startsWith("submit:")).hasSize(4); // plain 0, 3, 6 + the handle
-        assertThat(sampled.events).contains("success:" + tracked.id());
+        assertThat(sampled.events).contains("success:" + sampled.rank(tracked));
         LoopStats s = loop.stats();
         assertThat(s.submitted()).isEqualTo(8);
         assertThat(s.completed()).isEqualTo(8);

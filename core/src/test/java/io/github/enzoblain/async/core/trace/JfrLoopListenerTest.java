@@ -9,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -50,22 +51,22 @@ class JfrLoopListenerTest {
         List<RecordedEvent> runs = ofType(events, "TaskRun");
         assertThat(runs).hasSize(4);
         assertThat(runs).allSatisfy(e -> assertThat(e.getString("loop")).isEqualTo("jfr-loop"));
-        RecordedEvent first = byId(runs, 0);
+        RecordedEvent first = byRank(runs, 0);
         assertThat(first.getString("label")).isEqualTo("lane-a");
         assertThat(first.getString("outcome")).isEqualTo("success");
         assertThat(first.getDuration("queueWait")).isEqualTo(Duration.ZERO);
         assertThat(first.getDuration("runTime")).isEqualTo(Duration.ofNanos(3_000));
-        RecordedEvent second = byId(runs, 1);
+        RecordedEvent second = byRank(runs, 1);
         assertThat(second.getString("label")).isNull();
         assertThat(second.getDuration("queueWait")).isEqualTo(Duration.ofNanos(3_000));
         assertThat(second.getDuration("runTime")).isEqualTo(Duration.ofNanos(1_000));
-        assertThat(byId(runs, 2).getString("outcome")).isEqualTo("failure");
-        RecordedEvent timerRun = byId(runs, 3);
+        assertThat(byRank(runs, 2).getString("outcome")).isEqualTo("failure");
+        RecordedEvent timerRun = byRank(runs, 3);
         assertThat(timerRun.getDuration("queueWait")).isEqualTo(Duration.ofNanos(6_000));
 
         List<RecordedEvent> timers = ofType(events, "TimerFired");
         assertThat(timers).hasSize(1);
-        assertThat(timers.get(0).getLong("taskId")).isEqualTo(3);
+        assertThat(timers.get(0).getLong("taskId")).isEqualTo(timerRun.getLong("taskId"));
         assertThat(timers.get(0).getDuration("lateness")).isEqualTo(Duration.ofNanos(6_000));
         assertThat(timers.get(0).getBoolean("periodic")).isFalse();
 
@@ -108,7 +109,9 @@ class JfrLoopListenerTest {
                 .sorted((a, b) -> a.getStartTime().compareTo(b.getStartTime())).collect(Collectors.toList());
     }
 
-    private static RecordedEvent byId(List<RecordedEvent> runs, long id) {
-        return runs.stream().filter(e -> e.getLong("taskId") == id).findFirst().orElseThrow();
+    /** @return the run of the task submitted {@code rank}-th (ids grow in one thread's submission order) */
+    private static RecordedEvent byRank(List<RecordedEvent> runs, int rank) {
+        return runs.stream().sorted(Comparator.comparingLong(e -> e.getLong("taskId"))).skip(rank).findFirst()
+                .orElseThrow();
     }
 }

@@ -142,9 +142,16 @@ class TraceRecorderTest {
                 .map(e -> e.get("name") + " " + micros(e.get("ts")) + "+" + micros(e.get("dur")))
                 .collect(Collectors.toList());
         assertThat(runs).containsExactly("a 0.000+1.500", "b 1.500+2000.001");
+        List<Object> flows = new ArrayList<>(); // the queue-wait flows' ids, by first appearance: "q" + the task's id
         List<String> waits = events.stream().filter(e -> "queue".equals(e.get("cat")))
-                .map(e -> e.get("ph") + " " + micros(e.get("ts")) + " " + e.get("id")).collect(Collectors.toList());
-        assertThat(waits).containsExactly("b 0.000 q0", "e 0.000 q0", "b 0.000 q1", "e 1.500 q1");
+                .map(e -> {
+                    if (!flows.contains(e.get("id"))) {
+                        flows.add(e.get("id"));
+                    }
+                    return e.get("ph") + " " + micros(e.get("ts")) + " flow" + flows.indexOf(e.get("id"));
+                }).collect(Collectors.toList());
+        assertThat(waits).containsExactly("b 0.000 flow0", "e 0.000 flow0", "b 0.000 flow1", "e 1.500 flow1");
+        assertThat(flows).allSatisfy(id -> assertThat(id.toString()).matches("q\\d+"));
     }
 
     @Test
