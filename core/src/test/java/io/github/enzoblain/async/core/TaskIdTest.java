@@ -40,6 +40,7 @@ class TaskIdTest {
                 Thread.currentThread().interrupt();
             }
         }, "ids-other");
+        other.setDaemon(true); // a failed run leaves it waiting: it must not keep the test JVM alive
         other.start();
         List<Long> chain = new ArrayList<>();
         // the driver's submissions run inside a task, so they take the driver's half of the clock
@@ -77,7 +78,7 @@ class TaskIdTest {
         long[][] foreign = new long[producers][perThread];
         for (int p = 0; p < producers; p++) {
             long[] mine = foreign[p];
-            new Thread(() -> {
+            Thread producer = new Thread(() -> {
                 try {
                     start.await();
                     for (int i = 0; i < perThread; i++) {
@@ -88,7 +89,9 @@ class TaskIdTest {
                 } finally {
                     done.countDown();
                 }
-            }, "ids-producer-" + p).start();
+            }, "ids-producer-" + p);
+            producer.setDaemon(true);
+            producer.start();
         }
         long[] local = new long[perThread];
         loop.execute(() -> {
