@@ -11,6 +11,7 @@ import io.netty.util.Timeout;
 import io.netty.util.TimerTask;
 
 import org.agrona.DeadlineTimerWheel;
+import org.agrona.collections.Long2ObjectHashMap;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -433,6 +434,77 @@ public class TimerBenchmark {
         }
     }
 
+    /**
+     * Agrona exact carrying a task per timer, as a loop must: Agrona's timer is a bare {@code long} id, so each timer's
+     * {@link Runnable}, made when it is armed (as {@code schedule} and {@code executeAfter} make theirs), is kept in
+     * Agrona's own {@link Long2ObjectHashMap} under that id while armed: put when armed, removed when fired (then run)
+     * or cancelled. What a user of {@code DeadlineTimerWheel} pays to run a task per timer; not the wheel alone.
+     */
+    @State(Scope.Thread)
+    public static class AgronaExactTasks extends AgronaExact {
+        final Long2ObjectHashMap<Runnable> armed = new Long2ObjectHashMap<>();
+        final DeadlineTimerWheel.TimerHandler runTask = (unit, now, id) -> {
+            armed.remove(id).run();
+            return true;
+        };
+
+        @TearDown(Level.Trial)
+        public void checkNoneLeft() {
+            if (!armed.isEmpty()) {
+                throw new IllegalStateException("agrona tasks: " + armed.size() + " left in the map");
+            }
+        }
+    }
+
+    /** A task per timer for {@link AgronaExactTasks}: bumps the shared counter. */
+    static final class CountingTask implements Runnable {
+        private final Counter counter;
+
+        CountingTask(Counter counter) {
+            this.counter = counter;
+        }
+
+        @Override
+        public void run() {
+            counter.run();
+        }
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(N)
+    public long armCancel_agronaExactTasks(AgronaExactTasks s) {
+        DeadlineTimerWheel w = s.wheel;
+        Long2ObjectHashMap<Runnable> armed = s.armed;
+        long[] ids = s.ids;
+        long[] steps = WORK.steps;
+        long base = s.now;
+        Counter c = s.fired;
+        for (int i = 0; i < N; i++) {
+            long id = w.scheduleTimer(base + FAR + steps[i] * STEP);
+            armed.put(id, new CountingTask(c));
+            ids[i] = id;
+        }
+        for (int i = 0; i < N; i++) {
+            w.cancelTimer(ids[i]);
+            armed.remove(ids[i]);
+        }
+        return w.timerCount();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(N)
+    public long armFire_agronaExactTasks(AgronaExactTasks s) {
+        DeadlineTimerWheel w = s.wheel;
+        Long2ObjectHashMap<Runnable> armed = s.armed;
+        long[] steps = WORK.steps;
+        long base = s.now;
+        Counter c = s.fired;
+        for (int i = 0; i < N; i++) {
+            armed.put(w.scheduleTimer(base + steps[i] * STEP), new CountingTask(c));
+        }
+        return agronaFireAll(s, s.runTask);
+    }
+
     @Benchmark
     @OperationsPerInvocation(N)
     public long armCancel_agronaCoarse(AgronaCoarse s) {
@@ -491,9 +563,14 @@ public class TimerBenchmark {
         for (int i = 0; i < N; i++) {
             w.scheduleTimer(base + steps[i] * STEP);
         }
+        return agronaFireAll(s, s.handler);
+    }
+
+    /** Moves virtual time one tick per poll until every armed timer has fired through {@code h}. */
+    private static long agronaFireAll(AgronaState s, DeadlineTimerWheel.TimerHandler h) {
+        DeadlineTimerWheel w = s.wheel;
         long tick = w.tickResolution();
-        long now = base;
-        DeadlineTimerWheel.TimerHandler h = s.handler;
+        long now = s.now;
         while (w.timerCount() > 0) {
             now += tick;
             w.poll(now, h, Integer.MAX_VALUE);
