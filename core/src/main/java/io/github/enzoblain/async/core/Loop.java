@@ -86,13 +86,8 @@ public final class Loop implements Executor, AutoCloseable {
      *   fifth of a plain task's cost. The count goes up for every tracked entry the queue accepts and down only for
      *   one the loop polls itself, and is zeroed when a poll finds the queue empty, so it is never below the number of
      *   tracked entries (an admission policy's victim leaves it high until then: slower, never wrong).
-     * - Ids: a Lamport clock in two halves, so that the driver takes an id without an atomic read-modify-write (a
-     *   `lock xadd` there was about 7 % of a scheduled timer's cost). The driver takes n = max(driverIds,
-     *   foreignIds) + 1 and writes it back to `driverIds` (opaque: no tearing for the readers, no ordering asked);
-     *   another thread CASes foreignIds to max(foreignIds, driverIds) + 1. The driver's ids are 2n, the others' 2n + 1,
-     *   so they never collide. If one submission happens-before another, the second sees the first's counter value
-     *   (its own half by program order or the CAS order, the other half through the happens-before edge) and takes a
-     *   larger one: ids increase in submission order. Not dense: they only grow.
+     * - Ids: TaskIds, a Lamport clock in two halves on a cache line of its own, so that the driver takes an id without
+     *   an atomic read-modify-write and other threads taking ids do not contend with the driver's counters.
      * - Time: the wheel runs on nanoseconds since `origin` (the clock reading at construction), so any clock origin
      *   and any delay up to Long.MAX_VALUE works without overflow; the clock is read only when a timer is pending or a
      *   tracked task needs a timestamp.
@@ -122,7 +117,6 @@ public final class Loop implements Executor, AutoCloseable {
     private static final VarHandle DRIVER;
     private static final VarHandle LIFECYCLE;
     private static final VarHandle PUBLISHED_VERSION;
-    private static final VarHandle DRIVER_IDS;
 
     static {
         try {
@@ -130,7 +124,6 @@ public final class Loop implements Executor, AutoCloseable {
             DRIVER = l.findVarHandle(Loop.class, "driver", Thread.class);
             LIFECYCLE = l.findVarHandle(Loop.class, "lifecycle", int.class);
             PUBLISHED_VERSION = l.findVarHandle(Loop.class, "publishedVersion", long.class);
-            DRIVER_IDS = l.findVarHandle(Loop.class, "driverIds", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -164,8 +157,7 @@ public final class Loop implements Executor, AutoCloseable {
     private final long[] published = new long[COUNTERS];
     private volatile long publishedVersion; // odd while the driver writes `published`
     private final AtomicLong callerRejected = new AtomicLong();
-    private long driverIds; // the last id counter value the driver took (written by drivers only; see Ids)
-    private final AtomicLong foreignIds = new AtomicLong(); // the last one other threads took
+    private final TaskIds ids = new TaskIds();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final ArrayDeque<SpawnedTask<?>> localSignals = new ArrayDeque<>();
 
@@ -396,19 +388,7 @@ public final class Loop implements Executor, AutoCloseable {
 
     /** A new task id: unique in this loop, larger than every id of a submission that happens-before this one (Ids). */
     private long nextId() {
-        if (inLoop()) {
-            long n = Math.max(driverIds, foreignIds.get()) + 1;
-            DRIVER_IDS.setOpaque(this, n);
-            return n << 1;
-        }
-        long seen = (long) DRIVER_IDS.getOpaque(this);
-        long last;
-        long n;
-        do {
-            last = foreignIds.get();
-            n = Math.max(last, seen) + 1;
-        } while (!foreignIds.compareAndSet(last, n));
-        return n << 1 | 1;
+        return inLoop() ? ids.nextOnDriver() : ids.nextElsewhere();
     }
 
     /** Whether the next plain task is tracked: one in {@code trackingInterval}, starting with the first. */
