@@ -4,6 +4,7 @@ import io.github.enzoblain.async.reactive.LoopScheduler;
 
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
@@ -39,6 +40,11 @@ import java.util.concurrent.TimeUnit;
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
+// As TimerBenchmark: the same fixed, pre-touched heap for every contender. Without it a contender that allocates per
+// timer spends whole iterations in the kernel zeroing young-generation pages it touches for the first time (a loop
+// task armed and cancelled on the loop's thread measured 380 to 570 ns for its first 10 seconds, then 57 to 85), which
+// measures how far the heap has grown, not the timers.
+@Fork(value = 1, jvmArgsAppend = {"-Xms4g", "-Xmx4g", "-Xmn2g", "-XX:+AlwaysPreTouch"})
 public class ReactorTimerBenchmark {
 
     /*
