@@ -50,11 +50,12 @@ public interface IdleStrategy {
     }
 
     /**
-     * A spinning idle cycle waits 16 {@link Thread#onSpinWait()}s, not one, before the loop looks at
-     * its inbox again: each look reads the cache lines a producer on another core writes next, and looking after every
-     * spin-wait kept a streaming producer and the loop trading those lines for every task (measured: 150 to 290 ns per
-     * task instead of about 30, in long stretches). Waiting a little longer lets the producer run ahead, and the loop
-     * then takes what arrived in one drain. It adds at most that wait (well under a microsecond) to noticing a task.
+     * Spins, then yields, then parks until woken. A spinning idle cycle waits 16 {@link Thread#onSpinWait()}s, not one,
+     * before the loop looks at its inbox again: each look reads the cache lines a producer on another core writes next,
+     * and looking after every spin-wait kept a streaming producer and the loop trading those lines for every task
+     * (measured: 150 to 290 ns per task instead of about 30, in long stretches). Waiting a little longer lets the
+     * producer run ahead, and the loop then takes what arrived in one drain. It adds at most that wait (well under a
+     * microsecond) to noticing a task.
      *
      * @param spins  idle cycles spent spinning first
      * @param yields idle cycles spent yielding next
