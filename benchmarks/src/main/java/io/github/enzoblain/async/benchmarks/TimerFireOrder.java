@@ -58,25 +58,20 @@ public final class TimerFireOrder {
         }
     }
 
-    /** A wheel entry that remembers its deadline for the check. */
+    /** A bare wheel entry: the check reads the deadline the entry was armed with ({@code timerDeadline()}). */
     private static final class Timer extends TimerWheel.Entry {
-        final long deadline;
-
-        Timer(long deadline) {
-            this.deadline = deadline;
-        }
     }
 
     private static long ours(long[] steps, int tickShift) {
         TimerWheel wheel = new TimerWheel(tickShift);
         for (long step : steps) {
             long deadline = step * TimerBenchmark.STEP;
-            wheel.arm(new Timer(deadline), deadline);
+            wheel.arm(new Timer(), deadline);
         }
         Inversions inversions = new Inversions();
         TimerWheel.Entry e;
         while ((e = wheel.poll(steps.length * TimerBenchmark.STEP)) != null) {
-            inversions.fired(((Timer) e).deadline);
+            inversions.fired(e.timerDeadline());
         }
         check(inversions, steps.length);
         return inversions.count;
