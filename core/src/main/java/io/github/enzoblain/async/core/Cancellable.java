@@ -10,8 +10,9 @@ package io.github.enzoblain.async.core;
 public interface Cancellable {
 
     /**
-     * Cancels the task if it has not started: O(1) from any thread. A pending timer is unlinked from the loop's wheel
-     * (immediately on the loop's thread, at the loop's next step from another thread).
+     * Cancels the task if it has not started: O(1) from any thread. A pending timer is unlinked from the loop's wheel:
+     * at once on the loop's thread; from another thread when the loop next takes in its inbox (a parked loop is not
+     * woken for it: it does so when it wakes for anything else, at the latest for its next timer).
      *
      * @return whether this call cancelled the task
      */

@@ -8,7 +8,7 @@ import java.lang.invoke.VarHandle;
  *
  * <p>Producers claim an index with one CAS and publish the element with a release store; the single consumer (the
  * loop's driver) reads with acquire loads and frees the slot. No allocation after construction. A producer that finds
- * the queue full gets {@code false} (the loop turns it into a {@code RejectedExecutionException}).
+ * the queue full gets {@code -1} (the loop turns it into a {@code RejectedExecutionException}).
  */
 final class Inbox {
 
@@ -55,8 +55,8 @@ final class Inbox {
         return buffer.length;
     }
 
-    /** Any thread. @return false if full */
-    boolean offer(Object e) {
+    /** Any thread. @return the index the element took (0, 1, 2, ... in offer order), or -1 if full */
+    long offer(Object e) {
         long limit = producerLimit;
         long index;
         do {
@@ -64,13 +64,13 @@ final class Inbox {
             if (index >= limit) {
                 limit = consumerIndex + buffer.length;
                 if (index >= limit) {
-                    return false;
+                    return -1;
                 }
                 producerLimit = limit;
             }
         } while (!PRODUCER_INDEX.compareAndSet(this, index, index + 1));
         ARRAY.setRelease(buffer, (int) index & mask, e);
-        return true;
+        return index;
     }
 
     /** Consumer only. @return the next element, or null if empty */

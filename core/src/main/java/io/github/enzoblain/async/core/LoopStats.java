@@ -28,7 +28,8 @@ package io.github.enzoblain.async.core;
  * @param running        tasks running (including spawned tasks awaiting their stage)
  * @param pendingTimers  timers armed in the wheel (including periodic tasks between runs)
  * @param peakQueueDepth the largest run-queue depth seen
- * @param inbox          tasks from other threads not yet taken in by the loop
+ * @param inbox          hand-offs from other threads not yet taken in by the loop (tasks, timers, and cancellations
+ *                       of timers, which a parked loop takes in when it next wakes)
  * @param listenerErrors callbacks that threw
  * @param failedRuns     runs that threw (a periodic task may fail many runs and keep its schedule)
  */

@@ -32,7 +32,9 @@ public interface TaskHandle<T> extends Cancellable {
 
     /**
      * Cancels the task if it has not started: O(1) from any thread. A queued task is skipped without a scan; a pending
-     * timer is unlinked from the wheel (immediately on the loop's thread, at the loop's next step from another thread).
+     * timer is unlinked from the wheel: at once on the loop's thread; from another thread when the loop next takes in
+     * its inbox (a parked loop is not woken for it: it does so when it wakes for anything else, at the latest for its
+     * next timer), and only then do listeners hear {@code onCancel}.
      * A periodic task is cancelled between runs, or after the run in progress.
      *
      * @return whether this call cancelled the task
