@@ -102,7 +102,9 @@ public final class Loop implements Executor, AutoCloseable {
      *   before it fires anything, so order and deadlines are as if it had been woken. Otherwise a thread that arms
      *   and cancels timeouts at a steady pace woke the driver for each, and the two threads passed every timer's
      *   cache lines back and forth one at a time (measured: 500 to 1,100 ns per foreign schedule + cancel against 70
-     *   when the same calls were taken in as one batch). So that lazy hand-offs never fill the inbox, one in every
+     *   when the same calls were taken in as one batch). Netty's NIO and epoll event loops do the same (a foreign
+     *   timer wakes the selector only if due before its `nextWakeupNanos`; a cancellation is a lazy task); their
+     *   task queue is unbounded, ours is not: so that lazy hand-offs never fill the inbox, one in every
      *   LAZY_WAKE_EVERY inbox slots wakes a parked driver anyway. Dekker-style, as before: the producer's CAS comes
      *   before its read of `parkedUntil`, the driver's write of it before its re-check of the inbox, so either the
      *   producer sees the driver parked or the driver sees the element (and does not park).
