@@ -478,6 +478,11 @@ public final class Loop implements Executor, AutoCloseable {
         return e;
     }
 
+    /** What the error handler hears of a plain task dropped after its submission returned. */
+    private static RejectedExecutionException dropped(Runnable task, RejectedExecutionException why) {
+        return new RejectedExecutionException("task dropped: " + task + " (" + why.getMessage() + ")", why);
+    }
+
     private RejectedExecutionException closedException() {
         return new RejectedExecutionException("loop '" + name + "' is closed");
     }
@@ -576,6 +581,9 @@ public final class Loop implements Executor, AutoCloseable {
         RejectedExecutionException e = new RejectedExecutionException(
                 "loop '" + name + "': run queue full (capacity " + queue.capacity() + ")");
         rejectQueued(victim, e);
+        if (victim != task && !(victim instanceof LoopTask)) {
+            report(dropped(victim, e)); // a plain task has no handle: the error handler is the only one to tell
+        }
         queueChanged();
         return victim == task ? e : null;
     }
@@ -1493,9 +1501,10 @@ public final class Loop implements Executor, AutoCloseable {
                             submittedCount++;
                             inc(t.transition(LoopTimer.NEW, LoopTimer.REJECTED) ? REJECTED : CANCELLED);
                         }
-                    } else {
+                    } else { // a plain task whose submitter's call may already have returned: tell the error handler
                         submittedCount++;
                         inc(REJECTED);
+                        report(dropped((Runnable) o, closedException()));
                     }
                 }
             } finally {

@@ -115,6 +115,25 @@ class RunQueueTest {
     }
 
     @Test
+    void aPlainTaskDroppedToMakeRoomIsReportedToTheErrorHandler() {
+        List<Throwable> errors = new ArrayList<>();
+        Runnable first = () -> { };
+        Loop loop = Loop.builder().runQueue(RunQueues.boundedFifo(1)).admission(AdmissionPolicy.dropOldest())
+                .errorHandler(errors::add).build();
+        loop.execute(() -> {
+            loop.execute(first);
+            loop.execute(() -> { }); // takes the first one's place: it has no handle, so the error handler hears of it
+            assertThat(errors).singleElement().isInstanceOf(RejectedExecutionException.class).satisfies(
+                    e -> assertThat(e.getMessage()).contains("task dropped", first.toString(), "run queue full"));
+        });
+        loop.runUntilIdle();
+        assertThat(errors).hasSize(1);
+        assertThat(loop.stats().rejected()).isEqualTo(1);
+        assertThat(loop.stats().completed()).isEqualTo(2); // the submitting task and the one that took the place
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    @Test
     void aCustomPolicyChoosesTheVictim() {
         // keeps the queue's head, rejects the newest queued task in favour of the incoming one if it is a Job
         AdmissionPolicy preferJobs = (incoming, queue) -> incoming instanceof Job ? dropNewest(incoming, queue) : incoming;

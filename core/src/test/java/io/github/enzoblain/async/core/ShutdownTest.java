@@ -5,7 +5,9 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -133,5 +135,35 @@ class ShutdownTest {
         assertThat(hourly.state()).isEqualTo(TaskState.CANCELLED);
         assertThat(loop.isTerminated()).isTrue();
         assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void aPlainTaskAcceptedAsTheLoopTerminatesRunsOrIsReported() throws Exception {
+        // a producer races close(): every execute() that returned normally either ran or reached the error handler
+        for (int round = 0; round < 300; round++) {
+            AtomicInteger accepted = new AtomicInteger();
+            AtomicInteger ran = new AtomicInteger();
+            AtomicInteger reported = new AtomicInteger();
+            Loop loop = Loop.builder().errorHandler(e -> reported.incrementAndGet()).build();
+            CountDownLatch started = new CountDownLatch(1);
+            Thread producer = new Thread(() -> {
+                started.countDown();
+                while (true) {
+                    try {
+                        loop.execute(ran::incrementAndGet);
+                    } catch (RejectedExecutionException e) {
+                        return;
+                    }
+                    accepted.incrementAndGet();
+                }
+            }, "racing-producer");
+            producer.start();
+            started.await();
+            loop.runUntilIdle();
+            loop.close();
+            producer.join();
+            assertThat(ran.get() + reported.get()).as("round %d: %s", round, loop.stats()).isEqualTo(accepted.get());
+            assertThat(loop.stats().isBalanced()).isTrue();
+        }
     }
 }
