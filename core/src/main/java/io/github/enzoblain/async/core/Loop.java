@@ -1252,8 +1252,9 @@ public final class Loop implements Executor, AutoCloseable {
      * (periodic tasks are cancelled either way).
      *
      * <p>Returns once the loop has terminated. If no thread is driving, the caller drives the shutdown itself; if
-     * another thread drives, it waits for it; if called from one of the loop's own tasks, it returns at once and the
-     * driver terminates the loop after the task.
+     * another thread drives, it waits for it, and drives the rest itself if that thread stops driving first (a
+     * {@link #runOnce()} that returns); if called from one of the loop's own tasks, it returns at once and the driver
+     * terminates the loop after the task.
      */
     @Override
     public void close() {
@@ -1263,14 +1264,24 @@ public final class Loop implements Executor, AutoCloseable {
         if (lifecycle == TERMINATED || inLoop()) {
             return;
         }
-        if (DRIVER.compareAndSet(this, null, Thread.currentThread())) {
-            try {
-                driveToTermination();
-            } finally {
-                exitDriver();
+        boolean interrupted = false;
+        while (lifecycle != TERMINATED) {
+            if (DRIVER.compareAndSet(this, null, Thread.currentThread())) {
+                try {
+                    driveToTermination();
+                } finally {
+                    exitDriver();
+                }
+                break;
             }
-        } else {
-            awaitTerminationUninterruptibly();
+            try { // another thread drives; if it stops driving (a runOnce() that returns), this one takes over
+                terminated.await(10, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -1522,21 +1533,6 @@ public final class Loop implements Executor, AutoCloseable {
     public boolean awaitTermination(Duration timeout) throws InterruptedException {
         Objects.requireNonNull(timeout, "timeout");
         return terminated.await(saturatedNanos(timeout), TimeUnit.NANOSECONDS);
-    }
-
-    private void awaitTerminationUninterruptibly() {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                terminated.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /** @return whether the loop no longer accepts tasks */

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -165,5 +166,31 @@ class ShutdownTest {
             assertThat(ran.get() + reported.get()).as("round %d: %s", round, loop.stats()).isEqualTo(accepted.get());
             assertThat(loop.stats().isBalanced()).isTrue();
         }
+    }
+
+    @Test
+    void closeDrivesTheRestItselfWhenTheDriverStopsDriving() throws Exception {
+        Loop loop = Loop.create();
+        CountDownLatch inTask = new CountDownLatch(1);
+        AtomicInteger ranAfter = new AtomicInteger();
+        loop.execute(() -> {
+            inTask.countDown();
+            while (!loop.isShutdown()) { // holds the driver until close() has begun
+                Thread.onSpinWait();
+            }
+        });
+        loop.execute(ranAfter::incrementAndGet);
+        Thread driver = new Thread(loop::runOnce, "one-step-driver"); // drives one step, then stops driving
+        driver.start();
+        assertThat(inTask.await(10, TimeUnit.SECONDS)).isTrue();
+        Thread closer = new Thread(loop::close, "closer");
+        closer.setDaemon(true); // were close() to hang, the test fails instead of keeping the JVM alive
+        closer.start();
+        closer.join(10_000);
+        assertThat(closer.isAlive()).as("close() returned").isFalse();
+        driver.join(10_000);
+        assertThat(loop.isTerminated()).isTrue();
+        assertThat(ranAfter.get()).as("ready work finished by the closing thread").isEqualTo(1);
+        assertThat(loop.stats().isBalanced()).isTrue();
     }
 }
