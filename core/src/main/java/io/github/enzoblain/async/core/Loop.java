@@ -1149,7 +1149,8 @@ public final class Loop implements Executor, AutoCloseable {
         }
         parkedUntil = until;
         try {
-            if (inbox.isEmpty() && lifecycle == handledLifecycle && stopRequest == null) {
+            // localSignals: a stage completed on this thread outside any task (in a listener, say) is work too
+            if (inbox.isEmpty() && localSignals.isEmpty() && lifecycle == handledLifecycle && stopRequest == null) {
                 LockSupport.parkNanos(this, nanos);
             }
         } finally {

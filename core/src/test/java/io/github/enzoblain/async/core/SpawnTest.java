@@ -82,4 +82,42 @@ class SpawnTest {
         assertThat(loop.stats().failed()).isEqualTo(3);
         assertThat(loop.stats().isBalanced()).isTrue();
     }
+
+    /** A listener that completes {@code stage} when the loop goes idle: on the driver thread, outside any task. */
+    private static LoopListener completingOnIdle(CompletableFuture<String> stage) {
+        return new LoopListener() {
+            @Override
+            public void onIdle() {
+                stage.complete("late");
+            }
+        };
+    }
+
+    @Test
+    void aStageCompletedOnTheDriverOutsideATaskDoesNotLetAParkedDriverSleepOnIt() throws Exception {
+        CompletableFuture<String> stage = new CompletableFuture<>();
+        Loop loop = Loop.builder().listener(completingOnIdle(stage)).build();
+        try (LoopThread thread = LoopThread.start(loop, IdleStrategy.parking(), r -> {
+            Thread t = new Thread(r, "parking-driver");
+            t.setDaemon(true);
+            return t;
+        })) {
+            TaskHandle<String> h = loop.spawn(() -> stage);
+            assertThat(h.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)).isEqualTo("late");
+        }
+    }
+
+    @Test
+    void closeFinishesASpawnedTaskWhoseStageCompletesOnTheDriverOutsideATask() throws Exception {
+        CompletableFuture<String> stage = new CompletableFuture<>();
+        Loop loop = Loop.builder().listener(completingOnIdle(stage)).build();
+        TaskHandle<String> h = loop.spawn(() -> stage);
+        Thread closer = new Thread(loop::close, "closer");
+        closer.setDaemon(true); // were close() to hang, the test fails instead of keeping the JVM alive
+        closer.start();
+        closer.join(10_000);
+        assertThat(closer.isAlive()).as("close() returned").isFalse();
+        assertThat(h.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
 }
