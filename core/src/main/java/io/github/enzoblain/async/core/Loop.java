@@ -1301,6 +1301,7 @@ public final class Loop implements Executor, AutoCloseable {
         stopRequest = request; // before the close is visible: a driver that sees the close sees the request too
         LIFECYCLE.compareAndSet(this, OPEN, CLOSING);
         if (inLoop()) {
+            drainInbox(); // what other threads submitted before this call is handed back too, as by serveAsDriver
             return serveStopRequest();
         }
         if (DRIVER.compareAndSet(this, null, Thread.currentThread())) {

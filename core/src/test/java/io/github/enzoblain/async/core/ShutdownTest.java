@@ -193,4 +193,31 @@ class ShutdownTest {
         assertThat(ranAfter.get()).as("ready work finished by the closing thread").isEqualTo(1);
         assertThat(loop.stats().isBalanced()).isTrue();
     }
+
+    @Test
+    void shutdownNowFromATaskHandsBackWhatOtherThreadsSubmittedBeforeIt() throws Exception {
+        Loop loop = Loop.builder().clock(clock).build();
+        List<String> log = new ArrayList<>();
+        List<Runnable> returned = new ArrayList<>();
+        Runnable foreign = () -> log.add("foreign");
+        TaskHandle<?>[] handle = new TaskHandle<?>[1];
+        loop.execute(() -> {
+            Thread submitter = new Thread(() -> handle[0] = loop.submit(foreign), "submitter");
+            submitter.start();
+            try {
+                submitter.join(); // accepted (in the inbox) before shutdownNow() below
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            returned.addAll(loop.shutdownNow());
+        });
+        loop.runUntilIdle();
+        assertThat(log).isEmpty();
+        assertThat(returned).hasSize(1);
+        returned.get(0).run();
+        assertThat(log).containsExactly("foreign"); // the user's own task, handed back
+        assertThat(handle[0].state()).isEqualTo(TaskState.CANCELLED);
+        assertThat(loop.isTerminated()).isTrue();
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
 }
