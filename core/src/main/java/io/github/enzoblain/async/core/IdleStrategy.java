@@ -65,23 +65,25 @@ public interface IdleStrategy {
         if (spins < 0 || yields < 0) {
             throw new IllegalArgumentException("spins and yields must be >= 0");
         }
+        long parkFrom = (long) spins + yields; // no int overflow, whatever the two counts
         return new IdleStrategy() {
-            private int count;
+            private long count;
 
             @Override
             public long idle() {
-                int c = count++;
+                long c = count;
                 if (c < spins) {
+                    count = c + 1;
                     for (int i = 0; i < 16; i++) { // see the javadoc: fewer looks at the producer's lines
                         Thread.onSpinWait();
                     }
                     return 0;
                 }
-                if (c < spins + yields) {
+                if (c < parkFrom) {
+                    count = c + 1;
                     Thread.yield();
                     return 0;
                 }
-                count = spins + yields;
                 return Long.MAX_VALUE;
             }
 

@@ -284,7 +284,7 @@ public final class Loop implements Executor, AutoCloseable {
 
     /** Submits {@code task}. @return its handle, completed with the task's value */
     public <T> TaskHandle<T> submit(Callable<T> task) {
-        return submit(task, DEFAULT_PRIORITY);
+        return submitIn(task, DEFAULT_PRIORITY);
     }
 
     /**
@@ -293,10 +293,14 @@ public final class Loop implements Executor, AutoCloseable {
      * @return its handle
      */
     public <T> TaskHandle<T> submit(Callable<T> task, int priority) {
-        Objects.requireNonNull(task, "task");
-        if ((priority < 0 || priority > 63) && priority != DEFAULT_PRIORITY) {
+        if (priority < 0 || priority > 63) {
             throw new IllegalArgumentException("priority must be in [0, 63], was " + priority);
         }
+        return submitIn(task, priority);
+    }
+
+    private <T> TaskHandle<T> submitIn(Callable<T> task, int priority) {
+        Objects.requireNonNull(task, "task");
         return accept(new LoopTask<>(this, nextId(), task, priority, false));
     }
 

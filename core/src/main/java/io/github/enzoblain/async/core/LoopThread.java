@@ -82,7 +82,7 @@ public final class LoopThread implements AutoCloseable {
      * @return whether it ended within {@code timeout}
      */
     public boolean join(Duration timeout) throws InterruptedException {
-        thread.join(Math.max(1, timeout.toMillis()));
+        thread.join(Math.max(1, Loop.saturatedNanos(timeout) / 1_000_000)); // any Duration, without overflow
         return !thread.isAlive();
     }
 

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class InputValidationTest {
@@ -35,6 +36,9 @@ class InputValidationTest {
         assertThatThrownBy(() -> loop.scheduleWithFixedDelay(() -> { }, Duration.ZERO, Duration.ofMillis(-1)))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> loop.submit(() -> 1, -5)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> loop.submit(() -> 1, -1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("priority must be in [0, 63], was -1"); // -1 is the loop's own "no class" marker
+        assertThatThrownBy(() -> loop.submit(() -> 1, 64)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Loop.builder().watermarks(1, 1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Loop.builder().inboxCapacity(1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Loop.builder().tickShift(31)).isInstanceOf(IllegalArgumentException.class);
@@ -64,5 +68,25 @@ class InputValidationTest {
         small.runUntilIdle();
         org.assertj.core.api.Assertions.assertThat(small.stats().isBalanced()).isTrue();
         org.assertj.core.api.Assertions.assertThat(small.stats().rejected()).isEqualTo(1);
+    }
+
+    @Test
+    void extremeButValidArgumentsWorkWithoutOverflow() throws Exception {
+        // spins + yields past Integer.MAX_VALUE: still spins first, then yields, and parks only after both
+        IdleStrategy idle = IdleStrategy.backoff(1, Integer.MAX_VALUE);
+        assertThat(idle.idle()).as("spin").isZero();
+        for (int i = 0; i < 1_000; i++) {
+            assertThat(idle.idle()).as("yield %d", i).isZero();
+        }
+        IdleStrategy parksAfterOneOfEach = IdleStrategy.backoff(1, 1);
+        assertThat(new long[] {parksAfterOneOfEach.idle(), parksAfterOneOfEach.idle(), parksAfterOneOfEach.idle(),
+                parksAfterOneOfEach.idle()}).containsExactly(0, 0, Long.MAX_VALUE, Long.MAX_VALUE);
+        parksAfterOneOfEach.reset();
+        assertThat(parksAfterOneOfEach.idle()).as("spins again after work").isZero();
+
+        Loop closed = Loop.create();
+        LoopThread thread = LoopThread.start(closed);
+        closed.close();
+        assertThat(thread.join(Duration.ofSeconds(Long.MAX_VALUE))).as("join with the longest Duration").isTrue();
     }
 }
