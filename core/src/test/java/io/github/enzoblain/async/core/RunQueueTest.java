@@ -115,6 +115,25 @@ class RunQueueTest {
     }
 
     @Test
+    void dropOldestOnAPriorityQueueDropsTheOldestOfTheLeastUrgentClass() {
+        Loop loop = Loop.builder().runQueue(RunQueues.boundedPriority(4, 2)).admission(AdmissionPolicy.dropOldest())
+                .build();
+        List<String> ran = new ArrayList<>();
+        List<TaskHandle<Boolean>> handles = new ArrayList<>();
+        loop.execute(() -> {
+            handles.add(loop.submit(() -> ran.add("low-1"), 3));
+            handles.add(loop.submit(() -> ran.add("urgent"), 0));
+            handles.add(loop.submit(() -> ran.add("low-2"), 3)); // full: the oldest low one makes room
+            handles.add(loop.submit(() -> ran.add("normal"), 1)); // full again: the next low one goes
+        });
+        loop.runUntilIdle();
+        assertThat(handles).extracting(TaskHandle::state).containsExactly(
+                TaskState.REJECTED, TaskState.COMPLETED, TaskState.REJECTED, TaskState.COMPLETED);
+        assertThat(ran).containsExactly("urgent", "normal");
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    @Test
     void aPlainTaskDroppedToMakeRoomIsReportedToTheErrorHandler() {
         List<Throwable> errors = new ArrayList<>();
         Runnable first = () -> { };

@@ -22,10 +22,13 @@ public interface AdmissionPolicy {
         return (incoming, queue) -> incoming;
     }
 
-    /** @return the policy that drops the oldest queued task to make room for the incoming one. */
+    /**
+     * @return the policy that drops the oldest queued task to make room for the incoming one ({@link RunQueue#evict()}:
+     *     in a priority queue, the oldest task of the least urgent class, never a more urgent one)
+     */
     static AdmissionPolicy dropOldest() {
         return (incoming, queue) -> {
-            Runnable oldest = queue.poll();
+            Runnable oldest = queue.evict();
             if (oldest == null || !queue.offer(incoming)) {
                 if (oldest != null) {
                     throw new IllegalStateException("queue refused a task right after making room");

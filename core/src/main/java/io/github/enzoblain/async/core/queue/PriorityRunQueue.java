@@ -1,8 +1,9 @@
 package io.github.enzoblain.async.core.queue;
 
 /**
- * Priority classes, FIFO inside each class: {@link #poll} takes from the lowest non-empty class. O(classes) poll in the
- * worst case, with a bitmap so that it is one instruction for up to 64 classes.
+ * Priority classes, FIFO inside each class: {@link #poll} takes from the lowest non-empty class, {@link #evict} from
+ * the highest (the least urgent). O(classes) in the worst case, with a bitmap so that it is one instruction for up to
+ * 64 classes.
  */
 final class PriorityRunQueue implements RunQueue {
 
@@ -40,10 +41,16 @@ final class PriorityRunQueue implements RunQueue {
 
     @Override
     public Runnable poll() {
-        if (size == 0) {
-            return null;
-        }
-        int c = Long.numberOfTrailingZeros(nonEmpty);
+        return size == 0 ? null : pollClass(Long.numberOfTrailingZeros(nonEmpty));
+    }
+
+    /** The oldest task of the least urgent non-empty class: shedding load drops the work that would wait longest. */
+    @Override
+    public Runnable evict() {
+        return size == 0 ? null : pollClass(63 - Long.numberOfLeadingZeros(nonEmpty));
+    }
+
+    private Runnable pollClass(int c) {
         RingRunQueue q = classes[c];
         Runnable task = q.poll();
         if (q.isEmpty()) {

@@ -19,6 +19,14 @@ public interface RunQueue {
     /** Removes and returns the next task, or {@code null} if empty. */
     Runnable poll();
 
+    /**
+     * Removes and returns the task to drop when the queue must make room ({@link AdmissionPolicy#dropOldest()}), or
+     * {@code null} if empty. By default the next task {@link #poll} would return: for a FIFO queue, the oldest.
+     */
+    default Runnable evict() {
+        return poll();
+    }
+
     /** @return the number of tasks held */
     int size();
 
