@@ -267,7 +267,7 @@ public final class Loop implements Executor, AutoCloseable {
                 drainInbox();
             }
             submittedCount++;
-            RejectedExecutionException rejected = enqueue(task);
+            RejectedExecutionException rejected = enqueue(task, false);
             if (rejected != null) {
                 throw rejected;
             }
@@ -513,7 +513,7 @@ public final class Loop implements Executor, AutoCloseable {
                 timerSignal((LoopTimer) o);
             } else {
                 submittedCount++;
-                RejectedExecutionException rejected = enqueue((Runnable) o);
+                RejectedExecutionException rejected = enqueue((Runnable) o, false);
                 if (rejected != null) {
                     report(rejected);
                 }
@@ -528,19 +528,25 @@ public final class Loop implements Executor, AutoCloseable {
     /** First arrival of a tracked task on the driver. @return the rejection if the task itself was rejected */
     private RejectedExecutionException takeIn(LoopTask<?> t) {
         submittedCount++;
-        if (hooked) {
-            emit(SUBMIT, t, null, 0);
-        }
         if (t.state == LoopTask.CANCELLED) {
+            announce(t);
             collectCancelled(t);
             return null;
         }
         if (t.timed) {
             t.where = LoopTask.ARMED;
             wheel.arm(t, t.timerDeadline());
+            announce(t); // once armed: a timer a listener submits from onSubmit comes after it
             return null;
         }
-        return enqueue(t);
+        return enqueue(t, true);
+    }
+
+    /** The submit event of a tracked task, once it holds its place in the queue or the wheel. */
+    private void announce(LoopTask<?> t) {
+        if (hooked) {
+            emit(SUBMIT, t, null, 0);
+        }
     }
 
     /** A light timer from another thread arriving, or the cancellation of one already armed (driver only). */
@@ -563,7 +569,7 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     /** Driver only. @return the rejection if {@code task} itself was rejected */
-    private RejectedExecutionException enqueue(Runnable task) {
+    private RejectedExecutionException enqueue(Runnable task, boolean announce) {
         boolean tracked = task instanceof LoopTask;
         if (tracked) {
             ((LoopTask<?>) task).where = LoopTask.QUEUED;
@@ -571,6 +577,9 @@ public final class Loop implements Executor, AutoCloseable {
         if (queue.offer(task)) {
             if (tracked) {
                 trackedQueued++;
+            }
+            if (announce) { // in its place, before the watermark it may cross: what onSubmit submits comes after it
+                announce((LoopTask<?>) task);
             }
             queueGrew();
             return null;
@@ -581,6 +590,9 @@ public final class Loop implements Executor, AutoCloseable {
         }
         if (victim != task && tracked) {
             trackedQueued++; // the policy made room and offered it (the victim's entry is left counted)
+        }
+        if (announce) { // accepted, then placed or refused by the policy: submit comes before that rejection
+            announce((LoopTask<?>) task);
         }
         RejectedExecutionException e = new RejectedExecutionException(
                 "loop '" + name + "': run queue full (capacity " + queue.capacity() + ")");

@@ -19,7 +19,10 @@ import java.util.concurrent.RejectedExecutionException;
  */
 public interface LoopListener {
 
-    /** A task was accepted by the loop (on its thread: for other threads' tasks, when it leaves the inbox). */
+    /**
+     * A task was accepted by the loop (on its thread: for other threads' tasks, when it leaves the inbox), once it
+     * holds its place in the run queue or the timer wheel: a task submitted from here runs after it.
+     */
     default void onSubmit(TaskHandle<?> task) {
     }
 

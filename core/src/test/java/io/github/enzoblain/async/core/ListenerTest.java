@@ -213,4 +213,30 @@ class ListenerTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Loop.builder().listener(bad).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tracking interval");
     }
+
+    @Test
+    void whatAListenerSubmitsFromOnSubmitComesAfterTheTaskItHeardOf() {
+        VirtualClock clock = new VirtualClock();
+        List<String> ran = new ArrayList<>();
+        Loop[] loop = new Loop[1];
+        loop[0] = Loop.builder().clock(clock).listener(new LoopListener() {
+            private int heard;
+
+            @Override
+            public void onSubmit(TaskHandle<?> task) {
+                heard++;
+                if (heard == 1) { // a queued task was accepted: the listener's own task queues behind it
+                    loop[0].submit(() -> ran.add("from onSubmit"));
+                } else if (heard == 3) { // a timer was armed: the listener's timer, same deadline, fires after it
+                    loop[0].schedule(() -> ran.add("timer from onSubmit"), Duration.ofSeconds(1));
+                }
+            }
+        }).build();
+        loop[0].submit(() -> ran.add("first"));
+        loop[0].runUntilIdle();
+        loop[0].schedule(() -> ran.add("timer"), Duration.ofSeconds(1));
+        clock.advanceBy(Duration.ofSeconds(1));
+        assertThat(ran).containsExactly("first", "from onSubmit", "timer", "timer from onSubmit");
+        assertThat(loop[0].stats().isBalanced()).isTrue();
+    }
 }
