@@ -1482,6 +1482,10 @@ public final class Loop implements Executor, AutoCloseable {
         if (!queue.isEmpty() || !wheel.isEmpty() || awaiting > 0 || !inbox.isEmpty() || pendingSignals) {
             return false;
         }
+        // a task still running (shutdownNow() from inside it, a spawn's supplier among them): terminate after it
+        if (startedCount - completedCount - counters[FAILED] - counters[RESTED] > 0) {
+            return false;
+        }
         publishStats(); // before anyone can see the loop terminated
         lifecycle = TERMINATED;
         CompletableFuture<List<Runnable>> unserved = stopRequest;

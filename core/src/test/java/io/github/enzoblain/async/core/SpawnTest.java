@@ -120,4 +120,23 @@ class SpawnTest {
         assertThat(h.state()).isEqualTo(TaskState.COMPLETED);
         assertThat(loop.stats().isBalanced()).isTrue();
     }
+
+    @Test
+    void shutdownNowFromASpawnsSupplierLetsThatTaskFinishBeforeTheLoopTerminates() {
+        Loop loop = Loop.create();
+        CompletableFuture<String> stage = new CompletableFuture<>();
+        TaskHandle<String> h = loop.spawn(() -> {
+            loop.shutdownNow(); // from inside the task: the loop stops after it, and it ends when its stage does
+            return stage;
+        });
+        loop.runUntilIdle();
+        assertThat(loop.isTerminated()).as("not while its own task is still running").isFalse();
+        assertThat(h.state()).isEqualTo(TaskState.RUNNING);
+        stage.complete("done");
+        loop.runUntilIdle();
+        assertThat(h.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(loop.isTerminated()).isTrue();
+        assertThat(loop.stats().isBalanced()).isTrue();
+        assertThat(loop.stats().running()).isZero();
+    }
 }
