@@ -76,7 +76,8 @@ public final class Loop implements Executor, AutoCloseable {
      *   Whether anything changed is read off the copy itself (the driver is its only writer): nothing tracks changes.
      *   The queue depth is not stored per task at all: the driver reads it from the queue, others from the snapshot.
      *   A task just polled and not started yet is in no count; the one call out in that gap, a low-watermark
-     *   listener, finds it counted queued (`handedOutUnstarted`), so a live `stats()` there is balanced too.
+     *   listener, finds it counted queued (`handedOut`), so a live `stats()` there is balanced too; a shutdownNow()
+     *   there cancels and returns it with the queue, and it does not run.
      *   Pending timers are the wheel's own size, which other threads read opaquely (TimerWheel.observedSize).
      *   A new peak or a watermark crossing costs one compare per offer (growMark), and one flag test per poll.
      * - Batches: after a full step (inbox, lifecycle, due timers, one task), `runBatch` runs up to BATCH more queued
@@ -200,7 +201,7 @@ public final class Loop implements Executor, AutoCloseable {
     private int growMark = 1; // queue depth at which the peak or the high watermark needs a look
     private int untilTracked = 1; // plain tasks to go before the next tracked one (racy off the driver: a sample)
     private int trackedQueued; // run-queue entries that may be tracked tasks: never fewer than there are (see Batches)
-    private boolean handedOutUnstarted; // calling out between a task's poll and its start: stats count it queued
+    private Runnable handedOut; // polled, not started, while low-watermark listeners run: stats count it queued
 
     private Loop(Builder b) {
         this.name = b.name;
@@ -650,35 +651,46 @@ public final class Loop implements Executor, AutoCloseable {
     /** The queue gave tasks up other than by a poll (a rejection, a drain): checks the low watermark. */
     private void queueShrank() {
         if (aboveHigh) {
-            lowWatermark(false);
-        }
-    }
-
-    /** The queue has just handed out a task that has not started yet: one flag test unless above the high watermark. */
-    private void polled() {
-        if (aboveHigh) {
-            lowWatermark(true);
+            lowWatermark(null);
         }
     }
 
     /**
-     * Signals the low watermark if the queue is down to it. {@code handedOut}: a task just polled has not started; the
-     * live stats count it queued while the listeners run, so that it is in a count (see stats()).
+     * The queue has just handed out {@code task}, not started yet: one flag test unless above the high watermark.
+     *
+     * @return whether it is still to run (false: a shutdownNow() from a low-watermark listener took it back)
      */
-    private void lowWatermark(boolean handedOut) {
+    private boolean polled(Runnable task) {
+        return !aboveHigh || lowWatermark(task);
+    }
+
+    /**
+     * Signals the low watermark if the queue is down to it. {@code polled}: a task just polled that has not started,
+     * or null; while the listeners run it is `handedOut`: the live stats count it queued, and a shutdownNow() served
+     * meanwhile cancels and returns it with the queue (serveStopRequest).
+     *
+     * @return false if {@code polled} was taken back that way and must not run
+     */
+    private boolean lowWatermark(Runnable polled) {
         int depth = queue.size();
-        if (depth <= lowWatermark) {
-            aboveHigh = false;
-            aboveHighPublished = false;
-            setGrowMark();
-            boolean wasHandedOut = handedOutUnstarted;
-            handedOutUnstarted |= handedOut; // a drain or a rejection inside such a call leaves that task unstarted
-            try {
-                emit(WATERMARK, null, Watermark.LOW, depth);
-            } finally {
-                handedOutUnstarted = wasHandedOut;
-            }
+        if (depth > lowWatermark) {
+            return true;
         }
+        aboveHigh = false;
+        aboveHighPublished = false;
+        setGrowMark();
+        Runnable was = handedOut;
+        if (polled != null) {
+            handedOut = polled;
+        }
+        boolean taken;
+        try {
+            emit(WATERMARK, null, Watermark.LOW, depth);
+        } finally {
+            taken = polled != null && handedOut != polled;
+            handedOut = was;
+        }
+        return !taken;
     }
 
     private void setGrowMark() {
@@ -913,7 +925,9 @@ public final class Loop implements Executor, AutoCloseable {
         }
         Runnable r;
         while ((r = queue.poll()) != null) {
-            polled();
+            if (!polled(r)) {
+                continue; // taken back by a shutdownNow() (the queue is empty now)
+            }
             if (!(r instanceof LoopTask)) {
                 runPlain(r);
                 return true;
@@ -940,7 +954,9 @@ public final class Loop implements Executor, AutoCloseable {
         int n = 0;
         Runnable r;
         while (n < BATCH && awaiting == 0 && w.isEmpty() && (r = q.poll()) != null) {
-            polled();
+            if (!polled(r)) {
+                continue; // taken back by a shutdownNow() (the queue is empty now)
+            }
             if (trackedQueued == 0 || !(r instanceof LoopTask)) { // no tracked entry queued: no type check
                 startedCount++; // runPlain's body, with a call site (and a type profile) of its own
                 try {
@@ -1378,8 +1394,12 @@ public final class Loop implements Executor, AutoCloseable {
         CompletableFuture<List<Runnable>> request = stopRequest;
         stopRequest = null; // served here: termination must not complete it empty
         List<Runnable> never = new ArrayList<>();
-        Runnable r;
-        while ((r = queue.poll()) != null) {
+        Runnable r = handedOut; // polled and not started: a low-watermark listener called this; it goes back first
+        handedOut = null;
+        if (r == null) {
+            r = queue.poll();
+        }
+        for (; r != null; r = queue.poll()) {
             if (r instanceof LoopTask) {
                 LoopTask<?> t = (LoopTask<?>) r;
                 if (t.transition(LoopTask.PENDING, LoopTask.CANCELLED)) {
@@ -1611,7 +1631,7 @@ public final class Loop implements Executor, AutoCloseable {
             case COMPLETED:
                 return completedCount;
             case QUEUED:
-                return queue.size() + (handedOutUnstarted ? 1 : 0);
+                return queue.size() + (handedOut != null ? 1 : 0);
             case TIMERS:
                 return wheel.size();
             default:

@@ -220,4 +220,29 @@ class ShutdownTest {
         assertThat(loop.isTerminated()).isTrue();
         assertThat(loop.stats().isBalanced()).isTrue();
     }
+
+    @Test
+    void shutdownNowFromALowWatermarkListenerAlsoReturnsTheTaskJustTakenOut() {
+        List<String> log = new ArrayList<>();
+        List<Runnable> returned = new ArrayList<>();
+        Loop[] loop = new Loop[1];
+        loop[0] = Loop.builder().clock(clock).watermarks(2, 1).listener(new LoopListener() {
+            @Override
+            public void onWatermark(Watermark mark, int depth) {
+                if (mark == Watermark.LOW) { // heard between the poll of "a" and its start
+                    returned.addAll(loop[0].shutdownNow());
+                }
+            }
+        }).build();
+        Runnable a = () -> log.add("a");
+        Runnable b = () -> log.add("b");
+        loop[0].execute(a);
+        loop[0].execute(b);
+        loop[0].runUntilIdle();
+        assertThat(log).as("none runs").isEmpty();
+        assertThat(returned).containsExactly(a, b);
+        assertThat(loop[0].isTerminated()).isTrue();
+        assertThat(loop[0].stats().cancelled()).isEqualTo(2);
+        assertThat(loop[0].stats().isBalanced()).isTrue();
+    }
 }
