@@ -551,6 +551,13 @@ public final class Loop implements Executor, AutoCloseable {
             return null;
         }
         if (t.timed) {
+            if (handledLifecycle != OPEN && t instanceof PeriodicTask && t.transition(LoopTask.PENDING,
+                    LoopTask.CANCELLED)) { // accepted before the close, taken in after it was handled: ends now too
+                t.finish(LoopTask.CANCELLED, null);
+                announce(t);
+                collectCancelled(t);
+                return null;
+            }
             t.where = LoopTask.ARMED;
             wheel.arm(t, t.timerDeadline());
             announce(t); // once armed: a timer a listener submits from onSubmit comes after it

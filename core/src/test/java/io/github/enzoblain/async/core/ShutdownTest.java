@@ -245,4 +245,27 @@ class ShutdownTest {
         assertThat(loop[0].stats().cancelled()).isEqualTo(2);
         assertThat(loop[0].stats().isBalanced()).isTrue();
     }
+
+    @Test
+    void aPeriodicTaskTakenInAfterTheCloseWasHandledEndsAtOnceToo() throws Exception {
+        Loop loop = Loop.builder().clock(clock).closeRunsTimers(true).build();
+        TaskHandle<?>[] periodic = new TaskHandle<?>[1];
+        loop.execute(() -> {
+            Thread other = new Thread(() -> periodic[0] = loop.scheduleAtFixedRate(() -> { }, Duration.ofHours(1),
+                    Duration.ofHours(1)), "other"); // accepted while open: it waits in the inbox
+            other.start();
+            try {
+                other.join();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            loop.close(); // from the task: returns at once
+        });
+        loop.runOnce(); // the task, then the close is handled: the periodic task is still in the inbox
+        loop.runUntilIdle(); // takes it in
+        assertThat(periodic[0].state()).as("periodic tasks end at close, whenever they arrive")
+                .isEqualTo(TaskState.CANCELLED);
+        assertThat(loop.isTerminated()).isTrue();
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
 }
