@@ -81,7 +81,8 @@ public final class LoopIngestSubscriber<T> implements Subscriber<T> {
     private final AtomicBoolean retryArmed = new AtomicBoolean();
     private final CompletableFuture<Void> completion = new CompletableFuture<>();
     private volatile boolean upstreamDone;
-    private volatile boolean stopped;
+    private volatile boolean stopped; // no more items wanted: cancelled or failed
+    private volatile boolean failed; // items still in the loop are dropped: only after a failure, not a cancel
 
     private long produced; // producer-owned ring index
     private long consumed; // loop-owned ring index
@@ -157,6 +158,7 @@ public final class LoopIngestSubscriber<T> implements Subscriber<T> {
     @Override
     public void onError(Throwable error) {
         Objects.requireNonNull(error, "error"); // §2.13
+        failed = true;
         stopped = true;
         completion.completeExceptionally(error); // §2.4: the subscription is over; nothing to cancel
     }
@@ -212,7 +214,7 @@ public final class LoopIngestSubscriber<T> implements Subscriber<T> {
         ring.lazySet(i, null);
         consumed = c + 1;
         consumedVolatile = c + 1;
-        if (!stopped) {
+        if (!failed) { // a cancel stops the ingestion, not the handling of what is already in the loop
             try {
                 handler.accept(item);
                 handled.incrementAndGet();
@@ -271,6 +273,7 @@ public final class LoopIngestSubscriber<T> implements Subscriber<T> {
     }
 
     private void fail(Throwable error) {
+        failed = true;
         stopped = true;
         Subscription s = subscription.getAndSet(CancelledSubscription.INSTANCE);
         if (s != null && s != CancelledSubscription.INSTANCE) {

@@ -145,6 +145,21 @@ class LoopIngestSubscriberTest {
     }
 
     @Test
+    void cancelStopsTheIngestionButItemsAlreadyInTheLoopAreStillHandled() {
+        Loop loop = Loop.builder().clock(new VirtualClock()).build();
+        List<Integer> handled = new ArrayList<>();
+        AtomicBoolean upstreamCancelled = new AtomicBoolean();
+        LoopIngestSubscriber<Integer> s = LoopIngestSubscriber.create(loop, handled::add, 8);
+        Flux.range(0, 100).doOnCancel(() -> upstreamCancelled.set(true)).subscribe(s);
+        assertThat(loop.stats().inbox() + loop.stats().queued()).as("one window in the loop").isEqualTo(8);
+        s.cancel();
+        assertThat(upstreamCancelled).isTrue();
+        loop.runUntilIdle();
+        assertThat(handled).containsExactly(0, 1, 2, 3, 4, 5, 6, 7); // and nothing more is requested
+        assertThat(s.handled()).isEqualTo(8);
+    }
+
+    @Test
     void theFlowVariantIngestsTheSame() {
         Loop loop = Loop.builder().clock(new VirtualClock()).build();
         AtomicLong sum = new AtomicLong();
