@@ -109,10 +109,16 @@ final class ScheduledTask implements Runnable, Disposable, Labelled {
         }
     }
 
-    /** @return true once the task has ended or been cancelled */
+    /** @return true once the task has ended or been cancelled, also by the loop itself (closed or shut down) */
     @Override
     public boolean isDisposed() {
-        return state != LIVE;
+        return state != LIVE || endedInLoop();
+    }
+
+    /** Whether the loop ended the task without running it to its end here (it was closed or shut down under us). */
+    boolean endedInLoop() {
+        TaskHandle<?> h = handle;
+        return h != null && h.isDone();
     }
 
     @Override

@@ -153,7 +153,7 @@ class TaskLane {
             ScheduledTask t = head;
             while (t != null) {
                 ScheduledTask n = t.next;
-                if (all || t.periodic) {
+                if (all || t.periodic || t.endedInLoop()) { // the last: cancelled by a loop closed under us
                     t.cancel();
                     unlink(t);
                 }

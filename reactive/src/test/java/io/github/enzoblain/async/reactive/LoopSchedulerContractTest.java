@@ -161,6 +161,18 @@ class LoopSchedulerContractTest {
     }
 
     @Test
+    void tasksTheLoopCancelsItselfAreDisposedAndDoNotHoldUpAGracefulDispose() {
+        Disposable direct = scheduler.schedule(NOOP, 1, TimeUnit.SECONDS);
+        Disposable onWorker = scheduler.createWorker().schedule(NOOP, 1, TimeUnit.SECONDS);
+        loop.close(); // the loop under the scheduler closes: it cancels its pending timers, ours among them
+        assertThat(direct.isDisposed()).isTrue();
+        assertThat(onWorker.isDisposed()).isTrue();
+        AtomicReference<Boolean> done = new AtomicReference<>(false);
+        scheduler.disposeGracefully().subscribe(null, null, () -> done.set(true));
+        assertThat(done.get()).as("nothing left to wait for").isTrue();
+    }
+
+    @Test
     void workerTasksRunInFifoOrder() {
         Scheduler.Worker worker = scheduler.createWorker();
         List<Integer> order = new ArrayList<>();
