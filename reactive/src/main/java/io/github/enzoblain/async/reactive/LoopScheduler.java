@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -84,9 +85,12 @@ public final class LoopScheduler implements Scheduler {
     private volatile int state = OPEN;
     private LoopWorker workers; // guarded by lock
 
-    private LoopScheduler(Loop loop, LoopThread thread) {
+    private final CompletableFuture<Void> threadEnded; // completed by the owned thread as it ends; null if none
+
+    private LoopScheduler(Loop loop, LoopThread thread, CompletableFuture<Void> threadEnded) {
         this.loop = loop;
         this.thread = thread;
+        this.threadEnded = threadEnded;
         this.direct = new TaskLane(this, "direct");
     }
 
@@ -96,7 +100,7 @@ public final class LoopScheduler implements Scheduler {
      */
     public static LoopScheduler create(Loop loop) {
         Objects.requireNonNull(loop, "loop");
-        return new LoopScheduler(loop, null);
+        return new LoopScheduler(loop, null, null);
     }
 
     /**
@@ -114,8 +118,16 @@ public final class LoopScheduler implements Scheduler {
      */
     public static LoopScheduler started(Loop loop) {
         Objects.requireNonNull(loop, "loop");
-        LoopThread t = LoopThread.start(loop, IdleStrategy.backoff(100, 10), NonBlockingLoopThread.factory(loop.name()));
-        return new LoopScheduler(loop, t);
+        CompletableFuture<Void> ended = new CompletableFuture<>();
+        ThreadFactory named = NonBlockingLoopThread.factory(loop.name());
+        LoopThread t = LoopThread.start(loop, IdleStrategy.backoff(100, 10), body -> named.newThread(() -> {
+            try {
+                body.run();
+            } finally {
+                ended.complete(null); // the loop has terminated: disposeGracefully() may complete now
+            }
+        }));
+        return new LoopScheduler(loop, t, ended);
     }
 
     /** @return the loop tasks run on */
@@ -230,7 +242,8 @@ public final class LoopScheduler implements Scheduler {
     /**
      * Disposes gracefully when subscribed: refuses new tasks at once, cancels periodic tasks, lets the one-shot tasks
      * already accepted run (delayed ones at their deadlines), then closes the owned loop thread if any. The Mono
-     * completes when all of that is done (combine with {@code timeout} to bound the wait, then {@link #dispose()}).
+     * completes when all of that is done (combine with {@code timeout} to bound the wait, then {@link #dispose()}); when
+     * the last task ends on the owned thread, the Mono completes on that thread as it exits, after the loop terminated.
      */
     @Override
     public Mono<Void> disposeGracefully() {
@@ -272,6 +285,13 @@ public final class LoopScheduler implements Scheduler {
             if (w.size() > 0) {
                 return;
             }
+        }
+        if (thread != null && loop.inLoop()) {
+            // the last task ending on the loop's own thread: close() returns at once there and the loop terminates
+            // after this task, so the Mono completes when the thread has ended, not before
+            closeThread();
+            threadEnded.whenComplete((v, e) -> drained.complete(null));
+            return;
         }
         closeThread();
         drained.complete(null);

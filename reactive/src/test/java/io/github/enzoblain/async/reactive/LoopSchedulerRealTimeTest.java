@@ -171,4 +171,16 @@ class LoopSchedulerRealTimeTest {
         s.schedule(ran::countDown);
         assertThat(ran.await(10, TimeUnit.SECONDS)).isTrue();
     }
+
+    @Test
+    void disposeGracefullyCompletesOnlyOnceTheOwnedLoopHasTerminated() {
+        CountDownLatch ran = new CountDownLatch(1);
+        s.schedule(ran::countDown, 50, TimeUnit.MILLISECONDS); // the last task ends on the loop's own thread
+        List<String> seenWhenDone = new ArrayList<>();
+        s.disposeGracefully()
+                .doOnSuccess(v -> seenWhenDone.add("terminated=" + s.loop().isTerminated()))
+                .block(WAIT);
+        assertThat(ran.getCount()).isZero();
+        assertThat(seenWhenDone).containsExactly("terminated=true");
+    }
 }
