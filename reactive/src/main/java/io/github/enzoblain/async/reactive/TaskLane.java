@@ -71,7 +71,11 @@ class TaskLane {
 
     /** Fixed rate, as Reactor's schedulers: each run is due one period after the previous deadline. */
     final Disposable runAtFixedRate(Runnable task, long initialDelay, long period, TimeUnit unit) {
+        Objects.requireNonNull(task, "task"); // a null task, then a disposed scheduler, win over a bad period
         Objects.requireNonNull(unit, "unit");
+        if (closed) {
+            throw Exceptions.failWithRejected();
+        }
         if (period <= 0) {
             throw new IllegalArgumentException("period must be > 0, was " + period + " " + unit);
         }

@@ -173,6 +173,20 @@ class LoopSchedulerContractTest {
     }
 
     @Test
+    void aNullPeriodicTaskOrADisposedSchedulerIsReportedBeforeABadPeriod() {
+        Scheduler.Worker worker = scheduler.createWorker();
+        assertThatThrownBy(() -> scheduler.schedulePeriodically(null, 0, 0, TimeUnit.SECONDS))
+                .isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> worker.schedulePeriodically(null, 0, 0, TimeUnit.SECONDS))
+                .isInstanceOf(NullPointerException.class);
+        scheduler.dispose();
+        assertThatThrownBy(() -> scheduler.schedulePeriodically(NOOP, 1, 0, TimeUnit.SECONDS))
+                .isInstanceOf(RejectedExecutionException.class);
+        assertThatThrownBy(() -> worker.schedulePeriodically(NOOP, 1, -1, TimeUnit.SECONDS))
+                .isInstanceOf(RejectedExecutionException.class);
+    }
+
+    @Test
     void workerTasksRunInFifoOrder() {
         Scheduler.Worker worker = scheduler.createWorker();
         List<Integer> order = new ArrayList<>();
