@@ -29,8 +29,8 @@ import java.util.concurrent.Callable;
  * cancelled and results not yet delivered are dropped. An upstream error ends the stream the same way.
  *
  * <p><b>Cancellation.</b> {@code cancel()} cancels the upstream and every task of the subscription still queued or
- * waiting on a timer, in O(1) each; once the loop has stepped (at once on the loop's thread) it holds no timer of that
- * subscription.
+ * waiting on a timer, in O(1) each; once the loop has stepped (at once on the loop's thread, or, for a cancel from
+ * inside {@code onNext}, as soon as that {@code onNext} returns) it holds no timer of that subscription.
  *
  * @param <T> the tasks' value type
  */
