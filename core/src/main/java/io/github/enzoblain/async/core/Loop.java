@@ -551,9 +551,8 @@ public final class Loop implements Executor, AutoCloseable {
             return null;
         }
         if (t.timed) {
-            if (handledLifecycle != OPEN && t instanceof PeriodicTask && t.transition(LoopTask.PENDING,
-                    LoopTask.CANCELLED)) { // accepted before the close, taken in after it was handled: ends now too
-                t.finish(LoopTask.CANCELLED, null);
+            // accepted before the close, taken in after it was handled: ends now too
+            if (handledLifecycle != OPEN && t instanceof PeriodicTask && t.cancelByLoop()) {
                 announce(t);
                 collectCancelled(t);
                 return null;
@@ -730,10 +729,7 @@ public final class Loop implements Executor, AutoCloseable {
                 unlinkCancelled(t);
             } // queued: skipped when polled; new: collected when taken in
         } else if (t.timed) {
-            long slot = inbox.offer(t); // the driver unlinks it; if the inbox is full it is skipped when it falls due
-            if (slot >= 0) {
-                wakeDriverFor(Long.MAX_VALUE, slot); // no hurry: a cancelled timer never runs
-            }
+            offerCancellation(t); // if the inbox is full it is skipped when it falls due
         }
     }
 
@@ -745,10 +741,15 @@ public final class Loop implements Executor, AutoCloseable {
                 inc(CANCELLED);
             }
         } else {
-            long slot = inbox.offer(t); // the driver unlinks it; if the inbox is full it is counted when it falls due
-            if (slot >= 0) {
-                wakeDriverFor(Long.MAX_VALUE, slot); // no hurry: a cancelled timer never runs
-            }
+            offerCancellation(t); // if the inbox is full it is counted when it falls due
+        }
+    }
+
+    /** From another thread: hands a cancelled timer to the driver, which unlinks it when it next takes in the inbox. */
+    private void offerCancellation(TimerWheel.Entry timer) {
+        long slot = inbox.offer(timer);
+        if (slot >= 0) {
+            wakeDriverFor(Long.MAX_VALUE, slot); // no hurry: a cancelled timer never runs
         }
     }
 
@@ -1033,8 +1034,7 @@ public final class Loop implements Executor, AutoCloseable {
             collectCancelled(t);
             return false;
         }
-        if (lifecycle != OPEN && t instanceof PeriodicTask && t.transition(LoopTask.PENDING, LoopTask.CANCELLED)) {
-            t.finish(LoopTask.CANCELLED, null);
+        if (lifecycle != OPEN && t instanceof PeriodicTask && t.cancelByLoop()) {
             collectCancelled(t); // a closing loop does not run periodic tasks again
             return false;
         }
@@ -1123,9 +1123,7 @@ public final class Loop implements Executor, AutoCloseable {
         }
         t.state = LoopTask.PENDING; // only the driver leaves RUNNING
         if (t.cancelRequested || lifecycle != OPEN) {
-            if (t.transition(LoopTask.PENDING, LoopTask.CANCELLED)) {
-                t.finish(LoopTask.CANCELLED, null);
-            }
+            t.cancelByLoop();
         }
         if (t.state == LoopTask.CANCELLED) {
             collectCancelled(t);
@@ -1425,8 +1423,7 @@ public final class Loop implements Executor, AutoCloseable {
         for (; r != null; r = queue.poll()) {
             if (r instanceof LoopTask) {
                 LoopTask<?> t = (LoopTask<?>) r;
-                if (t.transition(LoopTask.PENDING, LoopTask.CANCELLED)) {
-                    t.finish(LoopTask.CANCELLED, null);
+                if (t.cancelByLoop()) {
                     never.add(t.userTask());
                 }
                 collectCancelled(t);
@@ -1457,11 +1454,8 @@ public final class Loop implements Executor, AutoCloseable {
                 continue;
             }
             LoopTask<?> t = (LoopTask<?>) e;
-            if (t.transition(LoopTask.PENDING, LoopTask.CANCELLED)) {
-                t.finish(LoopTask.CANCELLED, null);
-                if (never != null) {
-                    never.add(t.userTask());
-                }
+            if (t.cancelByLoop() && never != null) {
+                never.add(t.userTask());
             }
             collectCancelled(t);
         }
@@ -1504,9 +1498,7 @@ public final class Loop implements Executor, AutoCloseable {
             }
             LoopTask<?> t = (LoopTask<?>) e;
             if (t instanceof PeriodicTask || t.state == LoopTask.CANCELLED) {
-                if (t.transition(LoopTask.PENDING, LoopTask.CANCELLED)) {
-                    t.finish(LoopTask.CANCELLED, null);
-                }
+                t.cancelByLoop();
                 collectCancelled(t);
             } else {
                 keep.add(t);
@@ -1526,7 +1518,7 @@ public final class Loop implements Executor, AutoCloseable {
             return false;
         }
         // a task still running (shutdownNow() from inside it, a spawn's supplier among them): terminate after it
-        if (startedCount - completedCount - counters[FAILED] - counters[RESTED] > 0) {
+        if (running(startedCount, completedCount, counters[FAILED], counters[RESTED]) > 0) {
             return false;
         }
         publishStats(); // before anyone can see the loop terminated
@@ -1640,8 +1632,13 @@ public final class Loop implements Executor, AutoCloseable {
         long rejectedAtCaller = callerRejected.get(); // after the counters: never fewer than they counted
         return new LoopStats(p[SUBMITTED] + rejectedAtCaller, p[STARTED], p[COMPLETED], p[FAILED], p[CANCELLED],
                 p[REJECTED] + rejectedAtCaller, p[QUEUED],
-                Math.max(0, p[STARTED] - p[COMPLETED] - p[FAILED] - p[RESTED]), p[TIMERS], p[PEAK], inbox.size(),
+                Math.max(0, running(p[STARTED], p[COMPLETED], p[FAILED], p[RESTED])), p[TIMERS], p[PEAK], inbox.size(),
                 p[LISTENER_ERRORS], p[FAILED_RUNS]);
+    }
+
+    /** Runs started and not ended: tasks running, spawned tasks awaiting their stage (see Implementation notes). */
+    private static long running(long started, long completed, long failed, long rested) {
+        return started - completed - failed - rested;
     }
 
     /** The live value of counter {@code i}, as published (driver only). */

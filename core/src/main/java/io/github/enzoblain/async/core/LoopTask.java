@@ -112,6 +112,18 @@ class LoopTask<T> extends TimerWheel.Entry implements TaskHandle<T>, Prioritized
         return STATE.compareAndSet(this, from, to);
     }
 
+    /**
+     * PENDING -> CANCELLED by the loop itself (a close, a shutdownNow, a cancel request between periodic runs), driver
+     * only; unlike {@link #cancel()} it sends no signal, the caller collects the task. @return whether this call did it
+     */
+    boolean cancelByLoop() {
+        if (!transition(PENDING, CANCELLED)) {
+            return false;
+        }
+        finish(CANCELLED, null);
+        return true;
+    }
+
     /** Terminal transition from RUNNING (driver only); publishes the outcome. */
     void finish(int terminal, Object result) {
         outcome = result;
