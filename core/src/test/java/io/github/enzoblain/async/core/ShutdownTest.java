@@ -17,6 +17,17 @@ class ShutdownTest {
 
     private final VirtualClock clock = new VirtualClock();
 
+    /** Runs {@code action} on a new thread and waits for it: a submission from outside the loop, made from a task. */
+    private static void onAnotherThread(Runnable action) {
+        Thread other = new Thread(action, "other");
+        other.start();
+        try {
+            other.join();
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Test
     void closeFinishesReadyWorkCancelsTimersAndRejectsNewWork() {
         Loop loop = Loop.builder().clock(clock).build();
@@ -202,13 +213,7 @@ class ShutdownTest {
         Runnable foreign = () -> log.add("foreign");
         TaskHandle<?>[] handle = new TaskHandle<?>[1];
         loop.execute(() -> {
-            Thread submitter = new Thread(() -> handle[0] = loop.submit(foreign), "submitter");
-            submitter.start();
-            try {
-                submitter.join(); // accepted (in the inbox) before shutdownNow() below
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
+            onAnotherThread(() -> handle[0] = loop.submit(foreign)); // accepted (in the inbox) before shutdownNow()
             returned.addAll(loop.shutdownNow());
         });
         loop.runUntilIdle();
@@ -251,14 +256,8 @@ class ShutdownTest {
         Loop loop = Loop.builder().clock(clock).closeRunsTimers(true).build();
         TaskHandle<?>[] periodic = new TaskHandle<?>[1];
         loop.execute(() -> {
-            Thread other = new Thread(() -> periodic[0] = loop.scheduleAtFixedRate(() -> { }, Duration.ofHours(1),
-                    Duration.ofHours(1)), "other"); // accepted while open: it waits in the inbox
-            other.start();
-            try {
-                other.join();
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
+            onAnotherThread(() -> periodic[0] = loop.scheduleAtFixedRate(() -> { }, Duration.ofHours(1),
+                    Duration.ofHours(1))); // accepted while open: it waits in the inbox
             loop.close(); // from the task: returns at once
         });
         loop.runOnce(); // the task, then the close is handled: the periodic task is still in the inbox
