@@ -44,8 +44,10 @@ import java.util.function.Supplier;
  * snapshot the driver publishes (see {@link LoopStats}).
  *
  * <p><b>Order.</b> Ready tasks run in the order they were accepted (the submission sequence; a priority run queue
- * orders by class first). Due timers run before queued tasks, in (deadline, sequence) order. The same calls with the
- * same clock readings give the same order and the same listener events.
+ * orders by class first). Due timers run before queued tasks, in (deadline, sequence) order, the sequence being the
+ * order in which the loop took the timers in; a periodic task keeps its sequence from one run to the next (as in the
+ * JDK's {@code ScheduledThreadPoolExecutor}), so at a deadline it shares with a timer submitted after it, it runs first.
+ * The same calls with the same clock readings give the same order and the same listener events.
  *
  * <p><b>Fate.</b> Every submitted task ends in exactly one terminal state: completed, failed, cancelled or rejected
  * ({@link LoopStats#isBalanced()}). A task that throws, an {@link Error} too, fails without disturbing the loop.
@@ -1131,7 +1133,7 @@ public final class Loop implements Executor, AutoCloseable {
         }
         long next = t.fixedRate ? saturatedAdd(t.timerDeadline(), t.period) : saturatedAdd(nowRelative(), t.period);
         t.where = LoopTask.ARMED;
-        wheel.arm(t, next);
+        wheel.rearm(t, next); // polled to run: keeps its sequence, so it ranks by its submission among equal deadlines
     }
 
     void awaitStage(SpawnedTask<?> t) {

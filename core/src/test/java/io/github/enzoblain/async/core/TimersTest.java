@@ -33,6 +33,21 @@ class TimersTest {
     }
 
     @Test
+    void aPeriodicTaskKeepsItsSubmissionRankAtADeadlineItSharesWithLaterTimers() {
+        // As in ScheduledThreadPoolExecutor and Netty: a periodic task keeps its sequence across runs, so at 20 ms it
+        // runs before the one-shot timers submitted at 5 ms for 20 ms, although it re-armed (at 10 ms) after them.
+        loop.scheduleAtFixedRate(record("rate"), Duration.ofMillis(10), Duration.ofMillis(10));
+        loop.scheduleWithFixedDelay(record("delay"), Duration.ofMillis(10), Duration.ofMillis(10));
+        clock.advanceBy(Duration.ofMillis(5));
+        loop.schedule(record("once"), Duration.ofMillis(15));
+        loop.executeAfter(record("light"), Duration.ofMillis(15));
+        clock.advanceBy(Duration.ofMillis(25));
+        assertThat(log).containsExactly("rate@10000000", "delay@10000000",
+                "rate@20000000", "delay@20000000", "once@20000000", "light@20000000",
+                "rate@30000000", "delay@30000000");
+    }
+
+    @Test
     void timersArmedByTimersFireInOrderWithinOneAdvance() {
         loop.schedule(() -> {
             log.add("first@" + clock.nanoTime());

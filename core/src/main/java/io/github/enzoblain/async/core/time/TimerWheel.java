@@ -5,8 +5,9 @@ import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 
 /**
- * A hierarchical timing wheel: O(1) {@link #arm arm} and {@link #cancel cancel}, and timers that leave in exact
- * {@code (deadline, sequence)} order, also when several deadlines fall inside one tick.
+ * A hierarchical timing wheel: O(1) {@link #arm arm}, {@link #rearm rearm} and {@link #cancel cancel}, and timers that
+ * leave in exact {@code (deadline, sequence)} order, also when several deadlines fall inside one tick. A timer takes the
+ * next sequence when armed, and keeps the one it had when rearmed after {@link #poll} handed it out (a periodic timer).
  *
  * <p><b>Concurrency.</b> Not thread-safe: a wheel belongs to one owner (a loop's driver) and is touched only by it;
  * the one exception is {@link #observedSize()}, which any thread may call.
@@ -42,7 +43,10 @@ public final class TimerWheel {
      * full slot at least half holes, instead of growing. Order holds because a slot is filled by appends (arming,
      * which takes sequences in order) or by one cascade into an empty slot (a tick belongs to one slot at a time, and
      * a cascade runs as soon as the cursor reaches a block, before anything else can be placed in it), which keeps
-     * the order of its source slot.
+     * the order of its source slot. The one exception is `rearm`, which appends a polled entry with the sequence it
+     * already had (a periodic task keeps its rank): it marks the slot `outOfOrder`, a cascade of a marked slot marks
+     * the slots it fills, and expiring a marked tick orders each group of equal deadlines by sequence after the sort
+     * (`orderEqualDeadlinesBySequence`). A wheel that is never rearmed never takes that pass.
      *
      * Expiring a level-0 slot (one tick) copies its entries' records (sequence, entry) into `run`, in slot order,
      * which is sequence order, and gives each a key: the deadline's offset inside the tick in the high 32 bits, the
@@ -106,6 +110,8 @@ public final class TimerWheel {
     private final int[] slotEnd;   // per slot: where the next entry goes
     private final int[] slotLive;  // per slot: how many entries it holds
     private final long[] occupied; // per level, WORDS words: which slots hold entries
+    private final boolean[] outOfOrder; // per slot: may hold a rearmed entry out of sequence order
+    private boolean placingOutOfOrder; // place() is placing a rearmed entry, or a cascade of an out-of-order slot
     private long nonEmpty;         // which levels hold entries
     private long cursor;
     private long nextSequence;
@@ -152,6 +158,7 @@ public final class TimerWheel {
         this.slotEnd = new int[levels * SLOTS];
         this.slotLive = new int[levels * SLOTS];
         this.occupied = new long[levels * WORDS];
+        this.outOfOrder = new boolean[levels * SLOTS];
     }
 
     /** @return the tick length in nanoseconds */
@@ -188,12 +195,41 @@ public final class TimerWheel {
         if (deadline < 0) {
             throw new IllegalArgumentException("deadline must be >= 0, was " + deadline);
         }
-        if (entry.slot != Entry.NOWHERE) {
+        if (entry.isArmed()) {
             throw new IllegalStateException("timer is already armed");
         }
         entry.deadline = deadline;
         entry.sequence = nextSequence++;
         place(entry, deadline);
+        if (++size > peakSize) {
+            peakSize = size;
+        }
+    }
+
+    /**
+     * Arms again a timer that {@link #poll} handed out, keeping the sequence number it had: among timers with the same
+     * deadline it keeps the rank of its first arming, as a periodic task should (the JDK's
+     * {@code ScheduledThreadPoolExecutor} and Netty's event loops keep a periodic task's sequence the same way), rather
+     * than ranking after every timer armed before this call. O(1); the tick it lands in then costs one more pass over
+     * its timers when it expires, to order equal deadlines by sequence.
+     *
+     * @throws IllegalArgumentException if {@code deadline} is negative
+     * @throws IllegalStateException    if the entry is armed, or was cancelled or never polled since it was last armed
+     *                                  (only a timer polled last can keep its sequence: a cancelled one may still have
+     *                                  a stale record here under that sequence)
+     */
+    public void rearm(Entry entry, long deadline) {
+        if (deadline < 0) {
+            throw new IllegalArgumentException("deadline must be >= 0, was " + deadline);
+        }
+        if (entry.slot != Entry.POLLED) {
+            throw new IllegalStateException(entry.isArmed() ? "timer is already armed"
+                    : "only a timer handed out by poll, and not armed or cancelled since, keeps its sequence");
+        }
+        entry.deadline = deadline;
+        placingOutOfOrder = true;
+        place(entry, deadline);
+        placingOutOfOrder = false;
         if (++size > peakSize) {
             peakSize = size;
         }
@@ -207,7 +243,7 @@ public final class TimerWheel {
      */
     public boolean cancel(Entry entry) {
         int slot = entry.slot;
-        if (slot == Entry.NOWHERE) {
+        if (slot == Entry.NOWHERE || slot == Entry.POLLED) {
             return false;
         }
         if (slot == Entry.DUE) {
@@ -258,7 +294,7 @@ public final class TimerWheel {
     }
 
     private Entry took(Entry e) {
-        e.slot = Entry.NOWHERE;
+        e.slot = Entry.POLLED;
         size--;
         return e;
     }
@@ -320,6 +356,9 @@ public final class TimerWheel {
         slotLive[slot]++;
         e.slot = slot;
         e.position = n;
+        if (placingOutOfOrder) {
+            outOfOrder[slot] = true;
+        }
         occupied[level * WORDS + (digit >>> 6)] |= 1L << digit;
         nonEmpty |= 1L << level;
     }
@@ -391,6 +430,7 @@ public final class TimerWheel {
         if (live == 0) {
             slotStart[slot] = 0;
             slotEnd[slot] = 0;
+            outOfOrder[slot] = false;
             emptied(slot);
             release(slot, entries);
         } else if (at == end - 1) {
@@ -437,8 +477,12 @@ public final class TimerWheel {
         int start = slotStart[slot];
         int end = slotEnd[slot];
         int live = slotLive[slot];
+        boolean unordered = outOfOrder[slot];
         take(slot);
         expireIntoRun(entries, start, end, live, tickStart);
+        if (unordered) {
+            orderEqualDeadlinesBySequence();
+        }
         release(slot, entries);
     }
 
@@ -447,8 +491,11 @@ public final class TimerWheel {
         Entry[] entries = slots[slot];
         int start = slotStart[slot];
         int end = slotEnd[slot];
+        boolean unordered = outOfOrder[slot];
         take(slot);
+        placingOutOfOrder = unordered; // its entries keep their relative order, so their new slots are as unordered
         cascade(entries, start, end);
+        placingOutOfOrder = false;
         release(slot, entries);
     }
 
@@ -457,6 +504,7 @@ public final class TimerWheel {
         slotStart[slot] = 0;
         slotEnd[slot] = 0;
         slotLive[slot] = 0;
+        outOfOrder[slot] = false;
         emptied(slot);
     }
 
@@ -682,6 +730,27 @@ public final class TimerWheel {
         }
     }
 
+    /**
+     * For a tick that held a rearmed timer: the sorted run is in (deadline, slot position) order, and a rearmed timer's
+     * slot position does not follow its sequence, so each group of equal deadlines is put in sequence order (insertion
+     * sort by the records' sequences: O(k) when the groups are in order already or of one timer, as mostly).
+     */
+    private void orderEqualDeadlinesBySequence() {
+        long[] k = runOrder;
+        long[] sequences = runSequence;
+        for (int i = runHead + 1; i < runEnd; i++) {
+            long key = k[i];
+            long offset = key >>> 32;
+            long sequence = sequences[(int) key];
+            int j = i - 1;
+            while (j >= runHead && k[j] >>> 32 == offset && sequences[(int) k[j]] > sequence) {
+                k[j + 1] = k[j];
+                j--;
+            }
+            k[j + 1] = key;
+        }
+    }
+
     private static void insertionSort(long[] k, int n) {
         for (int i = 1; i < n; i++) {
             long key = k[i];
@@ -831,11 +900,12 @@ public final class TimerWheel {
      */
     public abstract static class Entry {
         static final int NOWHERE = -1;
-        static final int DUE = -2; // in the due heap
+        static final int DUE = -2;    // expired: a record in the run or the late heap
+        static final int POLLED = -3; // handed out by poll, untouched since: rearm may keep its sequence
 
         long deadline;
         long sequence;
-        int slot = NOWHERE; // >= 0: wheel slot; NOWHERE; DUE
+        int slot = NOWHERE; // >= 0: wheel slot; NOWHERE; DUE; POLLED
         int position;       // index in its slot's array while in the wheel
 
         protected Entry() {
@@ -847,7 +917,7 @@ public final class TimerWheel {
          * @throws IllegalStateException if the entry is armed
          */
         protected final void presetDeadline(long deadline) {
-            if (slot != NOWHERE) {
+            if (isArmed()) {
                 throw new IllegalStateException("timer is armed");
             }
             this.deadline = deadline;
@@ -880,7 +950,7 @@ public final class TimerWheel {
 
         /** @return whether the entry is armed in a wheel */
         public final boolean isArmed() {
-            return slot != NOWHERE;
+            return slot >= 0 || slot == DUE;
         }
     }
 }

@@ -124,6 +124,57 @@ class TimerWheelModelTest {
         assertLeaveInOrder(wheel, all, Long.MAX_VALUE, "tickShift " + tickShift);
     }
 
+    @ParameterizedTest(name = "tickShift={0}, gap={1}")
+    @org.junit.jupiter.params.provider.CsvSource({"0,3", "0,100000", "10,3", "20,5", "20,1099511627776", "30,7"})
+    void aRearmedTimerKeepsItsRankAmongEqualDeadlines(int tickShift, long gap) {
+        // A periodic timer armed first, polled, then rearmed for a deadline that timers armed after it already hold:
+        // it leaves before them (its first sequence), also when the tick cascades down from a higher level first.
+        TimerWheel wheel = new TimerWheel(tickShift);
+        Timer periodic = new Timer(0);
+        wheel.arm(periodic, 1);
+        List<Timer> later = new ArrayList<>();
+        long next = 1 + gap;
+        for (int i = 1; i <= 40; i++) { // more than SMALL_SORT in one tick: the radix path too
+            Timer t = new Timer(i);
+            wheel.arm(t, i % 2 == 0 ? next : next + 1);
+            later.add(t);
+        }
+        assertSame(periodic, wheel.poll(1));
+        wheel.rearm(periodic, next);
+        assertEquals(41, wheel.size());
+        assertSame(periodic, wheel.poll(next), "the first-armed timer leaves first at the shared deadline");
+        for (int i = 2; i <= 40; i += 2) {
+            assertSame(later.get(i - 1), wheel.poll(next));
+        }
+        assertNull(wheel.poll(next));
+        wheel.rearm(periodic, next + 1); // now shares the next deadline with the odd ones, still ranking first
+        assertSame(periodic, wheel.poll(next + 1));
+        for (int i = 1; i <= 40; i += 2) {
+            assertSame(later.get(i - 1), wheel.poll(next + 1));
+        }
+        assertNull(wheel.poll(Long.MAX_VALUE));
+        assertEquals(0, wheel.size());
+    }
+
+    @Test
+    void rearmTakesOnlyATimerPollHandedOut() {
+        TimerWheel wheel = new TimerWheel(20);
+        Timer t = new Timer(0);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> wheel.rearm(t, 5),
+                "never armed");
+        wheel.arm(t, 5);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> wheel.rearm(t, 5), "armed");
+        wheel.cancel(t);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> wheel.rearm(t, 5),
+                "cancelled: it may have a stale record under its sequence");
+        wheel.arm(t, 5);
+        assertSame(t, wheel.poll(5));
+        assertEquals(false, wheel.cancel(t), "a polled timer is not armed");
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> wheel.rearm(t, -1));
+        wheel.rearm(t, 7);
+        assertSame(t, wheel.poll(7));
+    }
+
     /** The armed ones among {@code timers} leave the wheel, polled at {@code now}, in (deadline, sequence) order. */
     private static void assertLeaveInOrder(TimerWheel wheel, List<Timer> timers, long now, String run) {
         TreeSet<Timer> model = new TreeSet<>(Comparator.comparingLong(Timer::timerDeadline)
@@ -233,6 +284,7 @@ class TimerWheelModelTest {
     static final class Timer extends TimerWheel.Entry {
         final int id;
         int armedIndex = -1;
+        boolean polledLast; // handed out by poll and neither armed nor cancelled since: rearm keeps its sequence
 
         Timer(int id) {
             this.id = id;
@@ -310,7 +362,16 @@ class TimerWheelModelTest {
                     ? new Timer(nextId++)
                     : idle.remove(idle.size() - 1);
             long deadline = drawDeadline();
+            if (!t.polledLast && random.nextInt(4) == 0) { // never polled, or cancelled since: keeps no sequence
+                try {
+                    wheel.rearm(t, deadline);
+                    fail("rearm of a timer not polled last was accepted: " + t);
+                } catch (IllegalStateException expected) {
+                    // refused, as documented
+                }
+            }
             wheel.arm(t, deadline);
+            t.polledLast = false;
             if (t.timerDeadline() != deadline || t.timerSequence() != expectedSequence) {
                 fail("armed " + t + ", expected (" + deadline + "," + expectedSequence + ")");
             }
@@ -386,6 +447,7 @@ class TimerWheelModelTest {
                 fail("model lost " + t);
             }
             disarmed(t);
+            t.polledLast = false;
         }
 
         private void advance(boolean anyTime) {
@@ -447,8 +509,35 @@ class TimerWheelModelTest {
             }
             model.pollFirst();
             disarmed(expected);
+            expected.polledLast = true;
             polled++;
+            if (random.nextInt(4) == 0) { // a periodic timer: armed again at once, keeping its sequence
+                rearm(expected);
+            }
             return true;
+        }
+
+        /** Re-arms a polled timer with its own sequence; refused for any other timer. */
+        private void rearm(Timer t) {
+            long sequence = t.timerSequence();
+            long deadline = random.nextBoolean() ? saturatedAdd(now, random.nextLong(4 * tick)) : drawDeadline();
+            if (idle.remove(idle.size() - 1) != t) { // disarmed() has just put it last
+                fail("idle list out of step");
+            }
+            wheel.rearm(t, deadline);
+            t.polledLast = false;
+            if (t.timerDeadline() != deadline || t.timerSequence() != sequence || !t.isArmed()) {
+                fail("rearmed " + t + ", expected (" + deadline + "," + sequence + ")");
+            }
+            model.add(t);
+            t.armedIndex = armed.size();
+            armed.add(t);
+            try {
+                wheel.rearm(t, deadline);
+                fail("rearming an armed timer was accepted: " + t);
+            } catch (IllegalStateException expected) {
+                // refused, as documented
+            }
         }
 
         private void checkNextDeadline() {
