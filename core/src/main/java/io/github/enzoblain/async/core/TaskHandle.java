@@ -61,7 +61,11 @@ public interface TaskHandle<T> extends Cancellable {
     /** @return the loop clock's reading when the task last started, or -1 if it never ran */
     long startedAt();
 
-    /** @return the loop clock's reading when the task is (next) due, for a delayed or periodic task; -1 otherwise */
+    /**
+     * @return the loop clock's reading when the task is (next) due, for a delayed or periodic task; -1 otherwise.
+     *     {@link Long#MAX_VALUE} for a deadline the clock cannot reach (past {@code Long.MAX_VALUE}, e.g. a huge delay,
+     *     or a clock started near the end of its range): such a timer never fires, since it would fire early
+     */
     long deadline();
 
     /** @return whether the task is periodic */

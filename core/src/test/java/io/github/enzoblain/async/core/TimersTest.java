@@ -127,6 +127,22 @@ class TimersTest {
     }
 
     @Test
+    void nearTheEndOfTheClocksRangeATimerFiresAtLongMaxValueOrNever() {
+        VirtualClock late = new VirtualClock(Long.MAX_VALUE - 10);
+        Loop nearEnd = Loop.builder().clock(late).build();
+        TaskHandle<Void> last = nearEnd.schedule(() -> log.add("last@" + late.nanoTime()), 10, TimeUnit.NANOSECONDS);
+        TaskHandle<Void> beyond = nearEnd.schedule(() -> log.add("beyond"), 11, TimeUnit.NANOSECONDS);
+        assertThat(last.deadline()).isEqualTo(Long.MAX_VALUE);
+        assertThat(beyond.deadline()).as("past the clock's range: saturated").isEqualTo(Long.MAX_VALUE);
+        late.advanceTo(Long.MAX_VALUE);
+        assertThat(log).containsExactly("last@" + Long.MAX_VALUE);
+        assertThat(beyond.state()).as("due past Long.MAX_VALUE: firing now would be early").isEqualTo(TaskState.PENDING);
+        assertThat(beyond.cancel()).isTrue();
+        nearEnd.runUntilIdle();
+        assertThat(nearEnd.stats().isBalanced()).isTrue();
+    }
+
+    @Test
     void fixedRateDoesNotDriftAndRunsMissedTicksBackToBack() {
         AtomicInteger runs = new AtomicInteger();
         loop.scheduleAtFixedRate(() -> {
