@@ -51,6 +51,11 @@ import java.util.function.Supplier;
  *
  * <p><b>Fate.</b> Every submitted task ends in exactly one terminal state: completed, failed, cancelled or rejected
  * ({@link LoopStats#isBalanced()}). A task that throws, an {@link Error} too, fails without disturbing the loop.
+ * A task the loop refuses at the call (the loop is closed; from another thread, its inbox is full; on the driver
+ * thread, its bounded run queue is full and the admission policy rejects the task) makes every submission method,
+ * not only {@code execute}, throw {@link RejectedExecutionException} on the caller's thread, and counts as rejected;
+ * a task from another thread that finds the bounded run queue full only when the loop takes it in ends
+ * {@code REJECTED} in its handle instead.
  *
  * <p><b>Input.</b> A null task, a null duration or unit, a non-positive period: {@link NullPointerException} or
  * {@link IllegalArgumentException} at the call, on the caller's thread. A negative delay means "now"; a delay too
