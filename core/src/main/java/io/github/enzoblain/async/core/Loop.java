@@ -524,10 +524,7 @@ public final class Loop implements Executor, AutoCloseable {
             if (o instanceof LoopTask) {
                 LoopTask<?> t = (LoopTask<?>) o;
                 if (t.where == LoopTask.NEW) {
-                    RejectedExecutionException rejected = takeIn(t);
-                    if (rejected != null) {
-                        report(rejected);
-                    }
+                    takeIn(t); // a rejection is in its handle (REJECTED, the stage failed): not the error handler's
                 } else if (t.where == LoopTask.ARMED && t.state == LoopTask.CANCELLED) {
                     unlinkCancelled(t); // a cancellation from another thread
                 } else if (t.where == LoopTask.ACTIVE && t instanceof SpawnedTask) {

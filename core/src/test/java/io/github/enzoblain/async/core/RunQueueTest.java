@@ -153,6 +153,28 @@ class RunQueueTest {
     }
 
     @Test
+    void aRejectionAtIntakeReachesTheHandleOnlyAndAPlainTasksTheErrorHandler() throws Exception {
+        // submitted from a thread that is not driving: refused when the driver takes them in, past the call
+        List<Throwable> errors = new ArrayList<>();
+        Loop loop = Loop.builder().runQueue(RunQueues.boundedFifo(1)).errorHandler(errors::add).build();
+        TaskHandle<Integer> a = loop.submit(() -> 1);
+        TaskHandle<Integer> b = loop.submit(() -> 2);
+        loop.runUntilIdle();
+        assertThat(a.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(b.state()).isEqualTo(TaskState.REJECTED);
+        assertThat(b.toCompletionStage().toCompletableFuture()).isCompletedExceptionally();
+        assertThat(errors).as("the handle carries the rejection: nobody else needs telling").isEmpty();
+        Runnable plain = () -> { };
+        loop.execute(() -> { });
+        loop.execute(plain);
+        loop.runUntilIdle();
+        assertThat(errors).as("a plain task has no handle: the error handler is the one to hear").singleElement()
+                .isInstanceOf(RejectedExecutionException.class);
+        assertThat(loop.stats().rejected()).isEqualTo(2);
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    @Test
     void aCustomPolicyChoosesTheVictim() {
         // keeps the queue's head, rejects the newest queued task in favour of the incoming one if it is a Job
         AdmissionPolicy preferJobs = (incoming, queue) -> incoming instanceof Job ? dropNewest(incoming, queue) : incoming;
