@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ul>
  *   <li>{@link #create(Loop)} wraps a loop someone else drives, e.g. a test driving a loop built on a
  *       {@link io.github.enzoblain.async.core.VirtualClock}. Disposing the scheduler cancels its tasks but leaves the
- *       loop open.</li>
+ *       loop open. Closing or shutting down the loop under the scheduler ends the scheduler's pending tasks as the
+ *       loop's policy says; a task the loop cancels so reads disposed and holds up no {@link #disposeGracefully()}.</li>
  *   <li>{@link #newLoopThread(String)} / {@link #started(Loop)} start a {@link LoopThread} whose thread is a
  *       {@link NonBlockingLoopThread} ({@code block()} on it fails fast, as on Reactor's parallel scheduler) and own
  *       it: disposing the scheduler closes the loop and ends the thread.</li>
@@ -68,7 +69,9 @@ public final class LoopScheduler implements Scheduler {
      *   them all. Lock order: never hold `lock` while taking a lane's monitor (dispose snapshots the workers first).
      * - Lifecycle: OPEN -> DRAINING (disposeGracefully) -> DISPOSED, or OPEN -> DISPOSED. isDisposed() is true from
      *   DRAINING on, as in Reactor. DRAINING cancels periodic tasks (they never end on their own) and waits for the
-     *   one-shot tasks already accepted: every lane removal checks, while draining, whether all lanes are empty.
+     *   one-shot tasks already accepted: every lane removal checks, while draining, whether all lanes are empty. A task
+     *   the loop ends without running it (the loop closed or shut down under us: it calls nothing of ours) leaves its
+     *   lane through its handle's stage, which each task left in a draining lane listens to (ScheduledTask).
      * - Owned thread: dispose() closes the LoopThread after cancelling every task, so it returns once the task running
      *   (if any) ends; called on the loop thread itself it returns at once and the loop terminates after the task.
      */
@@ -244,6 +247,10 @@ public final class LoopScheduler implements Scheduler {
      * already accepted run (delayed ones at their deadlines), then closes the owned loop thread if any. The Mono
      * completes when all of that is done (combine with {@code timeout} to bound the wait, then {@link #dispose()}); when
      * the last task ends on the owned thread, the Mono completes on that thread as it exits, after the loop terminated.
+     * A task the loop itself ends without running it counts as ended: if the loop is closed (its timers cancelled by
+     * its close policy) or shut down under the scheduler, before or after this Mono was subscribed, the Mono completes
+     * once the loop has ended the tasks it was waiting for (with an owned thread: once that thread has ended, as above;
+     * otherwise on the thread that ended the last of them).
      */
     @Override
     public Mono<Void> disposeGracefully() {
@@ -287,9 +294,11 @@ public final class LoopScheduler implements Scheduler {
             }
         }
         if (thread != null && loop.inLoop()) {
-            // the last task ending on the loop's own thread: close() returns at once there and the loop terminates
-            // after this task, so the Mono completes when the thread has ended, not before
-            closeThread();
+            // on a thread driving the loop: its own (the last task ended there), or one that took the driver slot to
+            // close or shut the loop down (the loop ended our last task). Closing the LoopThread would join a thread
+            // that cannot end while this one drives: close the loop instead (it returns at once here and the loop
+            // terminates once this driver is done), and complete when the thread has ended, not before
+            loop.close();
             threadEnded.whenComplete((v, e) -> drained.complete(null));
             return;
         }

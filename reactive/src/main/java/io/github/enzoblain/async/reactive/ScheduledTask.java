@@ -22,7 +22,10 @@ final class ScheduledTask implements Runnable, Disposable, Labelled {
      * - The handle is set after loop.submit/schedule returns, so a cancel can come before it: cancel() writes state then
      *   reads handle, setHandle() writes handle then reads state (both volatile), so one of them cancels the loop task.
      *   run() re-checks the state, so a task cancelled before its handle was known never runs its body.
-     * - A one-shot task leaves its lane when it ends (finally); a periodic task stays until cancelled.
+     * - A one-shot task leaves its lane when it ends (finally); a periodic task stays until cancelled. A loop closed or
+     *   shut down under the scheduler cancels pending tasks itself and calls nothing here, so once a graceful dispose
+     *   has closed the lane, each task still in it also listens to its handle's stage (watchLoopEnd) and leaves when
+     *   the loop ends it. Only the drain pays for that (the stage is made then); the schedule path allocates nothing.
      * - Errors: a one-shot task reports through Reactor (ReactorErrors) and rethrows, so the loop counts it FAILED and
      *   LoopListener.onFailure sees it (the loop's errorHandler does not: tracked failures go to listeners only). A
      *   periodic task reports and swallows, so it keeps ticking whatever the loop's stopPeriodicOnFailure policy is, as
@@ -85,6 +88,25 @@ final class ScheduledTask implements Runnable, Disposable, Labelled {
             throw ScheduledTask.<RuntimeException>sneaky(e); // the loop counts the failure
         } finally {
             STATE.compareAndSet(this, LIVE, DONE);
+            lane.remove(this);
+        }
+    }
+
+    /**
+     * While its lane drains: leave the lane once the loop ends the task, also when the loop ends it without running it
+     * (closed or shut down under the scheduler), so that a graceful dispose does not wait for it forever. Any thread;
+     * not under the lane's monitor (leaving takes it, and the scheduler's lock).
+     */
+    void watchLoopEnd() {
+        TaskHandle<?> h = handle;
+        if (h != null) {
+            h.toCompletionStage().whenComplete((value, error) -> endedByLoop());
+        }
+    }
+
+    /** The loop ended the task: if it never ran here, it is cancelled and leaves its lane (after a run: nothing). */
+    private void endedByLoop() {
+        if (STATE.compareAndSet(this, LIVE, CANCELLED)) {
             lane.remove(this);
         }
     }

@@ -6,6 +6,8 @@ import reactor.core.Exceptions;
 import reactor.core.scheduler.Schedulers;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -150,9 +152,14 @@ class TaskLane {
         size--;
     }
 
-    /** Refuses new tasks; cancels every live task ({@code all}) or only the periodic ones. */
+    /**
+     * Refuses new tasks; cancels every live task ({@code all}) or only the periodic ones, and then the one-shot tasks
+     * left leave the lane when they end, also if the loop itself ends them (see {@link ScheduledTask#watchLoopEnd()}).
+     */
     final void close(boolean all) {
+        List<ScheduledTask> left = null;
         synchronized (this) {
+            boolean first = !closed;
             closed = true;
             ScheduledTask t = head;
             while (t != null) {
@@ -160,8 +167,18 @@ class TaskLane {
                 if (all || t.periodic || t.endedInLoop()) { // the last: cancelled by a loop closed under us
                     t.cancel();
                     unlink(t);
+                } else if (first) {
+                    if (left == null) {
+                        left = new ArrayList<>();
+                    }
+                    left.add(t);
                 }
                 t = n;
+            }
+        }
+        if (left != null) { // outside the monitor: a task the loop has already ended leaves the lane at once
+            for (ScheduledTask t : left) {
+                t.watchLoopEnd();
             }
         }
     }

@@ -7,6 +7,8 @@ import io.github.enzoblain.async.core.TaskHandle;
 import io.github.enzoblain.async.core.VirtualClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import reactor.blockhound.integration.BlockHoundIntegration;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
@@ -18,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
@@ -170,6 +173,32 @@ class LoopSchedulerContractTest {
         AtomicReference<Boolean> done = new AtomicReference<>(false);
         scheduler.disposeGracefully().subscribe(null, null, () -> done.set(true));
         assertThat(done.get()).as("nothing left to wait for").isTrue();
+    }
+
+    @ParameterizedTest(name = "loop.{0}() under a draining scheduler, a {1} task due {2}")
+    @CsvSource({"close, direct, in an hour", "close, worker, in an hour", "shutdownNow, direct, in an hour",
+            "shutdownNow, worker, in an hour", "shutdownNow, direct, now", "shutdownNow, worker, now"})
+    void aGracefulDisposeCompletesWhenTheLoopEndsItsPendingTasksLater(String ending, String lane, String due) {
+        Scheduler.Worker worker = scheduler.createWorker();
+        Scheduler.Worker on = lane.equals("direct") ? null : worker;
+        Disposable pending = due.equals("now")
+                ? (on == null ? scheduler.schedule(NOOP) : on.schedule(NOOP)) // queued: the loop is not driven
+                : (on == null ? scheduler.schedule(NOOP, 1, TimeUnit.HOURS) : on.schedule(NOOP, 1, TimeUnit.HOURS));
+        CompletableFuture<Void> drained = scheduler.disposeGracefully().toFuture();
+        assertThat(drained).as("the task is still pending").isNotDone();
+
+        endLoop(loop, ending); // the loop under the scheduler ends: it cancels its pending timers, ours among them
+        loop.runUntilIdle();
+        assertThat(pending.isDisposed()).isTrue();
+        assertThat(drained).as("nothing left to wait for").isCompleted();
+    }
+
+    private static void endLoop(Loop loop, String ending) {
+        if (ending.equals("close")) {
+            loop.close();
+        } else {
+            loop.shutdownNow();
+        }
     }
 
     @Test

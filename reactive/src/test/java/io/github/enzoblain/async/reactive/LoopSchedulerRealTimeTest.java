@@ -2,6 +2,8 @@ package io.github.enzoblain.async.reactive;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import reactor.core.Disposable;
 import reactor.core.Exceptions;
 import reactor.core.publisher.Flux;
@@ -13,6 +15,7 @@ import reactor.util.retry.Retry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -153,6 +156,24 @@ class LoopSchedulerRealTimeTest {
         assertThat(ran).containsExactly("delayed");
         s.dispose(); // waits for the loop thread, after graceful close
         assertThat(s.loop().isTerminated()).isTrue();
+    }
+
+    @ParameterizedTest(name = "loop.{0}()")
+    @ValueSource(strings = {"close", "shutdownNow"})
+    void disposeGracefullyCompletesWhenTheOwnedLoopIsEndedUnderIt(String ending) throws Exception {
+        s.schedule(() -> { }, 1, TimeUnit.HOURS);
+        List<String> seenWhenDone = new ArrayList<>();
+        CompletableFuture<Void> drained = s.disposeGracefully()
+                .doOnSuccess(v -> seenWhenDone.add("terminated=" + s.loop().isTerminated()))
+                .toFuture();
+        assertThat(drained).isNotDone();
+        if (ending.equals("close")) {
+            s.loop().close(); // its default policy cancels the timer (on the loop thread, or here if first to drive)
+        } else {
+            s.loop().shutdownNow();
+        }
+        drained.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        assertThat(seenWhenDone).containsExactly("terminated=true");
     }
 
     @Test
