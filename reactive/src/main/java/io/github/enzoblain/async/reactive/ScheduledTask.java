@@ -26,6 +26,9 @@ final class ScheduledTask implements Runnable, Disposable, Labelled {
      *   shut down under the scheduler cancels pending tasks itself and calls nothing here, so once a graceful dispose
      *   has closed the lane, each task still in it also listens to its handle's stage (watchLoopEnd) and leaves when
      *   the loop ends it. Only the drain pays for that (the stage is made then); the schedule path allocates nothing.
+     *   A lane that closes between a task's admission and its setHandle() cannot see the handle: close() writes
+     *   `closed` then reads handle, setHandle() writes handle then reads `closed` (both volatile), so one of them
+     *   watches (both may: leaving the lane is idempotent).
      * - Errors: a one-shot task reports through Reactor (ReactorErrors) and rethrows, so the loop counts it FAILED and
      *   LoopListener.onFailure sees it (the loop's errorHandler does not: tracked failures go to listeners only). A
      *   periodic task reports and swallows, so it keeps ticking whatever the loop's stopPeriodicOnFailure policy is, as
@@ -65,6 +68,8 @@ final class ScheduledTask implements Runnable, Disposable, Labelled {
         handle = h;
         if (state == CANCELLED) {
             h.cancel();
+        } else if (lane.isClosed()) { // the lane closed (a graceful dispose) before it could see this handle
+            watchLoopEnd();
         }
     }
 

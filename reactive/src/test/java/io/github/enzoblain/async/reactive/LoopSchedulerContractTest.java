@@ -9,6 +9,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import reactor.blockhound.integration.BlockHoundIntegration;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
@@ -191,6 +192,31 @@ class LoopSchedulerContractTest {
         loop.runUntilIdle();
         assertThat(pending.isDisposed()).isTrue();
         assertThat(drained).as("nothing left to wait for").isCompleted();
+    }
+
+    @ParameterizedTest(name = "loop.{0}()")
+    @ValueSource(strings = {"close", "shutdownNow"})
+    void aGracefulDisposeBetweenATasksAcceptanceAndItsHandleStillSeesTheLoopEndIt(String ending) {
+        AtomicReference<LoopScheduler> draining = new AtomicReference<>();
+        AtomicReference<CompletableFuture<Void>> drained = new AtomicReference<>();
+        Loop racing = Loop.builder().name("race").clock(new VirtualClock()).listener(new LoopListener() {
+            @Override
+            public void onSubmit(TaskHandle<?> task) {
+                // on the loop's thread, inside the scheduler's loop.schedule(): the task is in its lane, and the
+                // scheduler has not been handed its handle yet
+                if ("direct".equals(task.label()) && drained.get() == null) {
+                    drained.set(draining.get().disposeGracefully().toFuture());
+                }
+            }
+        }).build();
+        draining.set(LoopScheduler.create(racing));
+        racing.submit(() -> draining.get().schedule(NOOP, 1, TimeUnit.HOURS));
+        racing.runUntilIdle();
+        assertThat(drained.get()).as("the timer is still pending").isNotNull().isNotDone();
+
+        endLoop(racing, ending);
+        racing.runUntilIdle();
+        assertThat(drained.get()).as("nothing left to wait for").isCompleted();
     }
 
     private static void endLoop(Loop loop, String ending) {
