@@ -36,9 +36,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * </ul>
  *
  * <p><b>Contract (Reactor's).</b> Every {@code schedule*} call applies {@link reactor.core.scheduler.Schedulers#onSchedule}
- * exactly once, on the caller's thread. A null task or unit: {@link NullPointerException} at the call. A period
- * {@code <= 0}: {@link IllegalArgumentException} (the loop has no "re-run at once" periodic task; Reactor would spin).
- * {@link #schedulePeriodically} is fixed-rate, like Reactor's own schedulers. {@link #now(TimeUnit)} reads the loop's
+ * exactly once, on the caller's thread. A null task or unit: {@link NullPointerException} at the call.
+ * {@link #schedulePeriodically} is fixed-rate, like Reactor's own schedulers; with a period {@code <= 0} the task runs
+ * again as soon as each run ends, as on Reactor's schedulers (each run then queues behind the tasks ready before it, and
+ * a loop driven with {@code runUntilIdle()} is not idle while such a task lives). {@link #now(TimeUnit)} reads the loop's
  * clock, so virtual time works. After {@link #dispose()} or {@link #disposeGracefully()}, every {@code schedule*} call
  * (on the scheduler and on its workers) throws the {@link java.util.concurrent.RejectedExecutionException} of
  * {@link reactor.core.Exceptions#failWithRejected()}; {@link #createWorker()} still returns a worker, already disposed,

@@ -6,6 +6,7 @@ import reactor.core.Disposable;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * One task given to a {@link LoopScheduler} or one of its workers: the {@link Runnable} the loop runs, the
@@ -22,7 +23,9 @@ final class ScheduledTask implements Runnable, Disposable, Labelled {
      * - The handle is set after loop.submit/schedule returns, so a cancel can come before it: cancel() writes state then
      *   reads handle, setHandle() writes handle then reads state (both volatile), so one of them cancels the loop task.
      *   run() re-checks the state, so a task cancelled before its handle was known never runs its body.
-     * - A one-shot task leaves its lane when it ends (finally); a periodic task stays until cancelled. A loop closed or
+     * - A one-shot task leaves its lane when it ends (finally); a periodic task stays until cancelled. A periodic task
+     *   with a period <= 0 (backToBack) is one loop task per run: each run submits the next before it returns, so the
+     *   handle in `handle` is always the next run's, and cancel() reaches it as above. A loop closed or
      *   shut down under the scheduler cancels pending tasks itself and calls nothing here, so once a graceful dispose
      *   has closed the lane, each task still in it also listens to its handle's stage (watchLoopEnd) and leaves when
      *   the loop ends it. Only the drain pays for that (the stage is made then); the schedule path allocates nothing.
@@ -50,6 +53,7 @@ final class ScheduledTask implements Runnable, Disposable, Labelled {
     final TaskLane lane;
     final Runnable task;
     final boolean periodic;
+    final boolean backToBack; // periodic with a period <= 0: submitted again as each run ends
     private volatile int state;
     private volatile TaskHandle<?> handle;
 
@@ -58,10 +62,11 @@ final class ScheduledTask implements Runnable, Disposable, Labelled {
     ScheduledTask next;
     boolean linked;
 
-    ScheduledTask(TaskLane lane, Runnable task, boolean periodic) {
+    ScheduledTask(TaskLane lane, Runnable task, boolean periodic, boolean backToBack) {
         this.lane = lane;
         this.task = task;
         this.periodic = periodic;
+        this.backToBack = backToBack;
     }
 
     void setHandle(TaskHandle<?> h) {
@@ -84,6 +89,9 @@ final class ScheduledTask implements Runnable, Disposable, Labelled {
             } catch (Throwable e) {
                 ReactorErrors.report(e); // keeps ticking, as in Reactor
             }
+            if (backToBack && state == LIVE) {
+                runAgain();
+            }
             return;
         }
         try {
@@ -94,6 +102,20 @@ final class ScheduledTask implements Runnable, Disposable, Labelled {
         } finally {
             STATE.compareAndSet(this, LIVE, DONE);
             lane.remove(this);
+        }
+    }
+
+    /**
+     * A period {@code <= 0}: the next run is a new loop task, behind what is ready now (on the loop's thread, so
+     * without a lock). A loop that refuses it is closing, and a closing loop ends periodic tasks: so does this one.
+     */
+    private void runAgain() {
+        try {
+            setHandle(lane.loop.submit(this));
+        } catch (RejectedExecutionException e) {
+            if (STATE.compareAndSet(this, LIVE, CANCELLED)) {
+                lane.remove(this);
+            }
         }
     }
 

@@ -71,15 +71,22 @@ class TaskLane {
         return t;
     }
 
-    /** Fixed rate, as Reactor's schedulers: each run is due one period after the previous deadline. */
+    /**
+     * Fixed rate, as Reactor's schedulers: each run is due one period after the previous deadline. A period
+     * {@code <= 0} runs the task again as soon as each run ends, as Reactor's schedulers do
+     * ({@code InstantPeriodicWorkerTask}): each run is then a task of its own to the loop, behind what was ready before.
+     */
     final Disposable runAtFixedRate(Runnable task, long initialDelay, long period, TimeUnit unit) {
-        Objects.requireNonNull(task, "task"); // a null task, then a disposed scheduler, win over a bad period
+        Objects.requireNonNull(task, "task");
         Objects.requireNonNull(unit, "unit");
-        if (closed) {
-            throw Exceptions.failWithRejected();
-        }
         if (period <= 0) {
-            throw new IllegalArgumentException("period must be > 0, was " + period + " " + unit);
+            ScheduledTask t = admit(task, true, true);
+            try {
+                t.setHandle(loop.schedule(t, initialDelay, unit));
+            } catch (RejectedExecutionException e) {
+                throw refused(t, e);
+            }
+            return t;
         }
         ScheduledTask t = admit(task, true);
         try {
@@ -92,11 +99,15 @@ class TaskLane {
     }
 
     private ScheduledTask admit(Runnable task, boolean periodic) {
+        return admit(task, periodic, false);
+    }
+
+    private ScheduledTask admit(Runnable task, boolean periodic, boolean backToBack) {
         Objects.requireNonNull(task, "task");
         if (closed) {
             throw Exceptions.failWithRejected();
         }
-        ScheduledTask t = new ScheduledTask(this, Schedulers.onSchedule(task), periodic);
+        ScheduledTask t = new ScheduledTask(this, Schedulers.onSchedule(task), periodic, backToBack);
         synchronized (this) {
             if (closed) {
                 throw Exceptions.failWithRejected();

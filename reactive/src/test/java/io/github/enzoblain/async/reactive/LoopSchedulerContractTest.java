@@ -12,10 +12,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import reactor.blockhound.integration.BlockHoundIntegration;
 import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.NonBlocking;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
+import reactor.test.StepVerifier;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -90,10 +92,65 @@ class LoopSchedulerContractTest {
         assertThatThrownBy(() -> scheduler.schedule(NOOP, 1, null)).isInstanceOf(NullPointerException.class);
         assertThatThrownBy(() -> worker.schedulePeriodically(NOOP, 1, 1, null))
                 .isInstanceOf(NullPointerException.class);
-        assertThatThrownBy(() -> scheduler.schedulePeriodically(NOOP, 0, 0, TimeUnit.SECONDS))
-                .isInstanceOf(IllegalArgumentException.class);
         loop.runUntilIdle();
         assertThat(loop.stats().submitted()).isZero();
+    }
+
+    @Test
+    void aPeriodOfZeroOrLessRunsTheTaskAgainAsSoonAsEachRunEndsAsOnReactorsSchedulers() {
+        Scheduler.Worker worker = scheduler.createWorker();
+        List<String> log = new ArrayList<>();
+        Disposable[] rerun = new Disposable[2];
+        int[] runs = new int[2];
+        rerun[0] = scheduler.schedulePeriodically(() -> {
+            log.add("direct" + runs[0]);
+            if (++runs[0] == 3) {
+                rerun[0].dispose(); // from inside its own run: no run after this one
+            }
+        }, 0, 0, TimeUnit.SECONDS);
+        rerun[1] = worker.schedulePeriodically(() -> {
+            log.add("worker" + runs[1]);
+            if (runs[1]++ == 0) {
+                scheduler.schedule(() -> log.add("other")); // ready before the next run: runs before it
+            }
+            if (runs[1] == 3) {
+                rerun[1].dispose();
+            }
+        }, 1, -5, TimeUnit.MILLISECONDS);
+        loop.runUntilIdle();
+        assertThat(log).containsExactly("direct0", "direct1", "direct2");
+        clock.advanceBy(Duration.ofMillis(1));
+        assertThat(log).containsExactly("direct0", "direct1", "direct2", "worker0", "other", "worker1", "worker2");
+        assertThat(rerun[0].isDisposed()).isTrue();
+        assertThat(rerun[1].isDisposed()).isTrue();
+        assertThat(clock.nanoTime()).as("no time passes between the runs").isEqualTo(1_000_000L);
+        assertThat(loop.stats().isBalanced()).isTrue();
+        assertThat(loop.stats().queued() + loop.stats().pendingTimers()).isZero();
+    }
+
+    @Test
+    void aZeroPeriodIntervalTakesItsElementsWithoutMovingTime() {
+        StepVerifier.create(Flux.interval(Duration.ZERO, scheduler).take(5))
+                .then(loop::runUntilIdle)
+                .expectNext(0L, 1L, 2L, 3L, 4L)
+                .verifyComplete();
+        assertThat(clock.nanoTime()).isZero();
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void aClosingLoopEndsABackToBackTaskAsItEndsOtherPeriodicTasks() {
+        int[] runs = new int[1];
+        Disposable d = scheduler.schedulePeriodically(() -> {
+            if (++runs[0] == 2) {
+                loop.close(); // from a run: the loop refuses the next run, and the task ends
+            }
+        }, 0, 0, TimeUnit.SECONDS);
+        loop.runUntilIdle();
+        assertThat(runs[0]).isEqualTo(2);
+        assertThat(d.isDisposed()).isTrue();
+        assertThat(loop.isTerminated()).isTrue();
+        assertThat(loop.stats().isBalanced()).isTrue();
     }
 
     @Test
