@@ -524,7 +524,10 @@ public final class Loop implements Executor, AutoCloseable {
             if (o instanceof LoopTask) {
                 LoopTask<?> t = (LoopTask<?>) o;
                 if (t.where == LoopTask.NEW) {
-                    takeIn(t); // a rejection is in its handle (REJECTED, the stage failed): not the error handler's
+                    RejectedExecutionException rejected = takeIn(t);
+                    if (rejected != null) { // in its handle (REJECTED, the stage failed); told if it asks to be
+                        refusedAfterCall(t, rejected);
+                    }
                 } else if (t.where == LoopTask.ARMED && t.state == LoopTask.CANCELLED) {
                     unlinkCancelled(t); // a cancellation from another thread
                 } else if (t.where == LoopTask.ACTIVE && t instanceof SpawnedTask) {
@@ -536,7 +539,7 @@ public final class Loop implements Executor, AutoCloseable {
                 submittedCount++;
                 RejectedExecutionException rejected = enqueue((Runnable) o, false);
                 if (rejected != null) {
-                    report(rejected);
+                    refusedAfterCall((Runnable) o, rejected);
                 }
             }
         }
@@ -624,11 +627,39 @@ public final class Loop implements Executor, AutoCloseable {
         RejectedExecutionException e = new RejectedExecutionException(
                 "loop '" + name + "': run queue full (capacity " + queue.capacity() + ")");
         rejectQueued(victim, e);
-        if (victim != task && !(victim instanceof LoopTask)) {
-            report(dropped(victim, e)); // a plain task has no handle: the error handler is the only one to tell
+        if (victim != task) { // evicted: its submission returned long ago
+            refusedAfterCall(victim, e);
         }
         queueChanged();
         return victim == task ? e : null;
+    }
+
+    /**
+     * A task refused after its submission returned: a {@link RejectionAware} task is told; otherwise a plain task, which
+     * has no handle to carry the refusal, is reported to the error handler (a light timer's {@code Cancellable} reads
+     * done, as it did). A task with a handle that was cancelled
+     * before the refusal took effect ends cancelled, and is neither told nor reported.
+     */
+    private void refusedAfterCall(Object task, RejectedExecutionException e) {
+        Object body = task;
+        if (task instanceof LoopTask) {
+            LoopTask<?> t = (LoopTask<?>) task;
+            if (t.state != LoopTask.REJECTED) {
+                return;
+            }
+            body = t.body;
+        } else if (task instanceof LoopTimer) {
+            body = ((LoopTimer) task).body;
+        }
+        if (body instanceof RejectionAware) {
+            try {
+                ((RejectionAware) body).rejected(e);
+            } catch (Throwable error) {
+                report(error);
+            }
+        } else if (task instanceof Runnable && !(task instanceof LoopTask)) {
+            report(dropped((Runnable) task, e)); // no handle, not told: the error handler is the only one to tell
+        }
     }
 
     private void rejectQueued(Runnable victim, RejectedExecutionException e) {
@@ -1563,7 +1594,9 @@ public final class Loop implements Executor, AutoCloseable {
                             if (t.state == LoopTask.CANCELLED) {
                                 collectCancelled(t);
                             } else {
-                                rejectQueued(t, closedException());
+                                RejectedExecutionException e = closedException();
+                                rejectQueued(t, e);
+                                refusedAfterCall(t, e);
                             }
                         }
                     } else if (o instanceof LoopTimer) {
@@ -1571,12 +1604,19 @@ public final class Loop implements Executor, AutoCloseable {
                         int s = t.state;
                         if (s == LoopTimer.NEW || s == LoopTimer.CANCELLED_NEW) { // else a cancel signal: nothing armed
                             submittedCount++;
-                            inc(t.transition(LoopTimer.NEW, LoopTimer.REJECTED) ? REJECTED : CANCELLED);
+                            if (t.transition(LoopTimer.NEW, LoopTimer.REJECTED)) {
+                                inc(REJECTED);
+                                if (t.body instanceof RejectionAware) { // a light timer has no handle to carry it
+                                    refusedAfterCall(t, closedException());
+                                }
+                            } else {
+                                inc(CANCELLED);
+                            }
                         }
-                    } else { // a plain task whose submitter's call may already have returned: tell the error handler
+                    } else { // a plain task whose submitter's call may already have returned: tell it or the handler
                         submittedCount++;
                         inc(REJECTED);
-                        report(dropped((Runnable) o, closedException()));
+                        refusedAfterCall((Runnable) o, closedException());
                     }
                 }
             } finally {
@@ -1879,7 +1919,11 @@ public final class Loop implements Executor, AutoCloseable {
             return this;
         }
 
-        /** Receives errors nobody else would see: listener failures, failures of untracked tasks, dropped tasks. */
+        /**
+         * Receives errors nobody else would see: listener failures, failures of untracked tasks, and plain tasks refused
+         * after their submission returned (dropped), unless they are {@link RejectionAware} and so were told. A task
+         * with a handle is never reported here: its handle carries its failure or refusal.
+         */
         public Builder errorHandler(Consumer<Throwable> errorHandler) {
             this.errorHandler = Objects.requireNonNull(errorHandler, "errorHandler");
             return this;

@@ -1,0 +1,144 @@
+package io.github.enzoblain.async.core;
+
+import io.github.enzoblain.async.core.queue.AdmissionPolicy;
+import io.github.enzoblain.async.core.queue.RunQueues;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * {@link RejectionAware}: a task refused after its submission returned is told, once, with the exception its handle
+ * carries; a refusal at the call throws there and tells nobody.
+ */
+class RejectionAwareTest {
+
+    private final List<Throwable> reported = new ArrayList<>();
+    private final List<String> told = new ArrayList<>();
+
+    /** A plain task that records its refusal. */
+    private final class Plain implements Runnable, RejectionAware {
+        final String name;
+        RejectedExecutionException reason;
+
+        Plain(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public void run() {
+        }
+
+        @Override
+        public void rejected(RejectedExecutionException why) {
+            told.add(name);
+            reason = why;
+        }
+    }
+
+    /** A task with a value, and a handle, that records its refusal. */
+    private final class Valued implements Callable<Integer>, RejectionAware {
+        RejectedExecutionException reason;
+
+        @Override
+        public Integer call() {
+            return 7;
+        }
+
+        @Override
+        public void rejected(RejectedExecutionException why) {
+            told.add("valued");
+            reason = why;
+        }
+    }
+
+    private Loop boundedLoop(AdmissionPolicy policy) {
+        return Loop.builder().runQueue(RunQueues.boundedFifo(1)).admission(policy).errorHandler(reported::add).build();
+    }
+
+    @Test
+    void aTaskRefusedWhenTheDriverTakesItInIsToldWithTheExceptionItsHandleCarries() {
+        Loop loop = boundedLoop(AdmissionPolicy.reject());
+        loop.submit(() -> 1); // from this thread, not driving: both wait in the inbox
+        Valued valued = new Valued();
+        TaskHandle<Integer> handle = loop.submit(valued);
+        Plain plain = new Plain("plain");
+        loop.execute(plain);
+        loop.runUntilIdle();
+        assertThat(handle.state()).isEqualTo(TaskState.REJECTED);
+        assertThat(told).containsExactly("valued", "plain");
+        assertThatThrownBy(() -> handle.toCompletionStage().toCompletableFuture().join())
+                .isInstanceOf(CompletionException.class).cause().isSameAs(valued.reason);
+        assertThat(plain.reason).hasMessageContaining("run queue full");
+        assertThat(reported).as("told: nobody else needs telling").isEmpty();
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void aTaskEvictedToMakeRoomIsTold() {
+        Loop loop = boundedLoop(AdmissionPolicy.dropOldest());
+        Plain oldest = new Plain("oldest");
+        loop.execute(() -> {
+            loop.execute(oldest);
+            loop.execute(() -> { }); // takes the oldest one's place
+        });
+        loop.runUntilIdle();
+        assertThat(told).containsExactly("oldest");
+        assertThat(reported).isEmpty();
+        assertThat(loop.stats().rejected()).isEqualTo(1);
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void aRefusalAtTheCallThrowsThereAndTellsNobody() {
+        Loop loop = boundedLoop(AdmissionPolicy.reject());
+        loop.execute(() -> {
+            loop.execute(() -> { });
+            assertThatThrownBy(() -> loop.execute(new Plain("at-call"))).isInstanceOf(RejectedExecutionException.class);
+            assertThatThrownBy(() -> loop.submit(new Valued())).isInstanceOf(RejectedExecutionException.class);
+        });
+        loop.runUntilIdle();
+        loop.close();
+        assertThatThrownBy(() -> loop.execute(new Plain("closed"))).isInstanceOf(RejectedExecutionException.class);
+        assertThat(told).isEmpty();
+        assertThat(reported).isEmpty();
+    }
+
+    @Test
+    void aThrowingRejectionAwareTaskIsReportedAndChangesNothingElse() {
+        Loop loop = boundedLoop(AdmissionPolicy.reject());
+        IllegalStateException boom = new IllegalStateException("boom");
+        class Throwing implements Runnable, RejectionAware {
+            @Override
+            public void run() {
+            }
+
+            @Override
+            public void rejected(RejectedExecutionException reason) {
+                throw boom;
+            }
+        }
+        loop.execute(() -> { });
+        loop.execute(new Throwing());
+        loop.runUntilIdle();
+        assertThat(reported).containsExactly(boom);
+        assertThat(loop.stats().rejected()).isEqualTo(1);
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void aPlainTaskThatIsNotRejectionAwareStillReachesTheErrorHandler() {
+        Loop loop = boundedLoop(AdmissionPolicy.reject());
+        loop.execute(() -> { });
+        loop.execute(() -> { });
+        loop.runUntilIdle();
+        assertThat(reported).singleElement().isInstanceOf(RejectedExecutionException.class);
+        assertThat(told).isEmpty();
+    }
+}
