@@ -39,7 +39,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * exactly once, on the caller's thread. A null task or unit: {@link NullPointerException} at the call.
  * {@link #schedulePeriodically} is fixed-rate, like Reactor's own schedulers; with a period {@code <= 0} the task runs
  * again as soon as each run ends, as on Reactor's schedulers (each run then queues behind the tasks ready before it, and
- * a loop driven with {@code runUntilIdle()} is not idle while such a task lives). {@link #now(TimeUnit)} reads the loop's
+ * a loop driven with {@code runUntilIdle()} is not idle while such a task lives; a bounded run queue that is full when
+ * a run ends refuses the next one, which ends the task and is reported as below). A task the loop refuses after the
+ * call returned (scheduled from another thread and taken in while a bounded run queue is full, or after the loop
+ * terminated) reads disposed and is reported through Reactor's error hooks ({@code Schedulers.onHandleError}): Reactor
+ * has no signal for a refusal after the call, so bound the wait of anything that depends on such a task. {@link #now(TimeUnit)} reads the loop's
  * clock, so virtual time works. After {@link #dispose()} or {@link #disposeGracefully()}, every {@code schedule*} call
  * (on the scheduler and on its workers) throws the {@link java.util.concurrent.RejectedExecutionException} of
  * {@link reactor.core.Exceptions#failWithRejected()}; {@link #createWorker()} still returns a worker, already disposed,

@@ -1,8 +1,11 @@
 package io.github.enzoblain.async.reactive;
 
 import io.github.enzoblain.async.core.Labelled;
+import io.github.enzoblain.async.core.Loop;
+import io.github.enzoblain.async.core.RejectionAware;
 import io.github.enzoblain.async.core.TaskHandle;
 import reactor.core.Disposable;
+import reactor.core.Exceptions;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -15,7 +18,7 @@ import java.util.concurrent.RejectedExecutionException;
  * <p><b>Concurrency.</b> {@code state} (LIVE, DONE, CANCELLED) moves once, by CAS, from any thread; {@code handle} is
  * published with a volatile write. {@code prev}, {@code next} and {@code linked} are guarded by the lane's monitor.
  */
-final class ScheduledTask implements Runnable, Disposable, Labelled {
+final class ScheduledTask implements Runnable, Disposable, Labelled, RejectionAware {
 
     /*
      * Implementation notes.
@@ -32,6 +35,9 @@ final class ScheduledTask implements Runnable, Disposable, Labelled {
      *   A lane that closes between a task's admission and its setHandle() cannot see the handle: close() writes
      *   `closed` then reads handle, setHandle() writes handle then reads `closed` (both volatile), so one of them
      *   watches (both may: leaving the lane is idempotent).
+     * - A task the loop refuses after the schedule call returned (RejectionAware: taken in from another thread while a
+     *   bounded run queue is full, or after the loop terminated) leaves its lane and is reported through Reactor's
+     *   error hooks: Reactor has no signal for a refusal after the call, and nothing else would tell anyone.
      * - Errors: a one-shot task reports through Reactor (ReactorErrors) and rethrows, so the loop counts it FAILED and
      *   LoopListener.onFailure sees it (the loop's errorHandler does not: tracked failures go to listeners only). A
      *   periodic task reports and swallows, so it keeps ticking whatever the loop's stopPeriodicOnFailure policy is, as
@@ -84,6 +90,10 @@ final class ScheduledTask implements Runnable, Disposable, Labelled {
             return; // cancelled before the loop task's handle was known
         }
         if (periodic) {
+            if (backToBack && lane.loop.isShutdown()) { // a closing loop runs no periodic task again: nor this one
+                endedByLoop();
+                return;
+            }
             try {
                 task.run();
             } catch (Throwable e) {
@@ -107,15 +117,33 @@ final class ScheduledTask implements Runnable, Disposable, Labelled {
 
     /**
      * A period {@code <= 0}: the next run is a new loop task, behind what is ready now (on the loop's thread, so
-     * without a lock). A loop that refuses it is closing, and a closing loop ends periodic tasks: so does this one.
+     * without a lock). A loop that refuses it because it is closing ends it quietly, as a closing loop ends every
+     * periodic task. A loop that refuses it because its bounded run queue is full ends it too, and that is reported
+     * through Reactor's error hooks, as Reactor's own schedulers report a re-run their executor refuses (its
+     * {@code InstantPeriodicWorkerTask}): never a silent stop. (Re-running it as a timer instead would bypass the bound,
+     * and a timer due now runs before the queued tasks, which would then never drain.)
      */
     private void runAgain() {
+        Loop loop = lane.loop;
         try {
-            setHandle(lane.loop.submit(this));
+            setHandle(loop.submit(this));
         } catch (RejectedExecutionException e) {
-            if (STATE.compareAndSet(this, LIVE, CANCELLED)) {
-                lane.remove(this);
+            if (endedByLoop() && !loop.isShutdown()) {
+                ReactorErrors.report(Exceptions.failWithRejected(e));
             }
+        }
+    }
+
+    /**
+     * The loop refused this task after the schedule call returned (taken in from another thread while its bounded run
+     * queue was full, or after it terminated): Reactor's contract has no signal for that, so it is reported as Reactor
+     * reports what it cannot deliver ({@code Schedulers.onHandleError}), and the task leaves its lane (it reads
+     * disposed), so neither a lane nor a graceful dispose keeps it.
+     */
+    @Override
+    public void rejected(RejectedExecutionException reason) {
+        if (endedByLoop()) { // not disposed meanwhile: somebody may be waiting for it
+            ReactorErrors.report(Exceptions.failWithRejected(reason));
         }
     }
 
@@ -127,15 +155,21 @@ final class ScheduledTask implements Runnable, Disposable, Labelled {
     void watchLoopEnd() {
         TaskHandle<?> h = handle;
         if (h != null) {
-            h.toCompletionStage().whenComplete((value, error) -> endedByLoop());
+            h.toCompletionStage().whenComplete((value, error) -> {
+                if (!(error instanceof RejectedExecutionException)) { // a refusal: rejected() is told and reports it
+                    endedByLoop();
+                }
+            });
         }
     }
 
     /** The loop ended the task: if it never ran here, it is cancelled and leaves its lane (after a run: nothing). */
-    private void endedByLoop() {
-        if (STATE.compareAndSet(this, LIVE, CANCELLED)) {
-            lane.remove(this);
+    private boolean endedByLoop() {
+        if (!STATE.compareAndSet(this, LIVE, CANCELLED)) {
+            return false;
         }
+        lane.remove(this);
+        return true;
     }
 
     /** LIVE -> CANCELLED and cancels the loop task (O(1)). @return whether this call cancelled */

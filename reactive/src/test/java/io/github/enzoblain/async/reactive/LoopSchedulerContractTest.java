@@ -5,6 +5,7 @@ import io.github.enzoblain.async.core.LoopListener;
 import io.github.enzoblain.async.core.LoopStats;
 import io.github.enzoblain.async.core.TaskHandle;
 import io.github.enzoblain.async.core.VirtualClock;
+import io.github.enzoblain.async.core.queue.RunQueues;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -136,6 +137,67 @@ class LoopSchedulerContractTest {
                 .verifyComplete();
         assertThat(clock.nanoTime()).isZero();
         assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void aBackToBackTaskRefusedByAFullBoundedRunQueueEndsLoudlyAsOnReactorsSchedulers() {
+        Loop bounded = Loop.builder().clock(new VirtualClock()).runQueue(RunQueues.boundedFifo(2)).build();
+        LoopScheduler s = LoopScheduler.create(bounded);
+        List<Throwable> heard = new CopyOnWriteArrayList<>();
+        Schedulers.onHandleError("contract-test", (t, e) -> heard.add(e));
+        List<String> log = new ArrayList<>();
+        int[] runs = new int[1];
+        Disposable d = s.schedulePeriodically(() -> {
+            log.add("run" + runs[0]);
+            if (runs[0]++ == 1) { // fills the queue: the next run does not fit in it
+                bounded.execute(() -> log.add("a"));
+                bounded.execute(() -> log.add("b"));
+            }
+        }, 0, 0, TimeUnit.NANOSECONDS);
+        bounded.runUntilIdle();
+        assertThat(log).containsExactly("run0", "run1", "a", "b");
+        assertThat(d.isDisposed()).isTrue();
+        assertThat(heard).as("never a silent stop").singleElement().isInstanceOf(RejectedExecutionException.class)
+                .satisfies(e -> assertThat(e.getCause()).hasMessageContaining("run queue full"));
+        assertThat(bounded.stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void aTaskTheLoopRefusesAfterTheCallIsReportedThroughReactorsHooksAndLeavesItsLane() {
+        // scheduled from this thread (not driving): taken in later, when the bounded run queue is full
+        Loop bounded = Loop.builder().clock(new VirtualClock()).runQueue(RunQueues.boundedFifo(2))
+                .errorHandler(e -> { throw new AssertionError("the scheduler reports it itself", e); }).build();
+        LoopScheduler s = LoopScheduler.create(bounded);
+        List<Throwable> heard = new CopyOnWriteArrayList<>();
+        Schedulers.onHandleError("contract-test", (t, e) -> heard.add(e));
+        s.schedule(NOOP);
+        s.schedule(NOOP);
+        Disposable refused = s.schedule(NOOP);
+        CompletableFuture<Void> graceful = s.disposeGracefully().toFuture();
+        bounded.runUntilIdle();
+        assertThat(heard).singleElement().isInstanceOf(RejectedExecutionException.class)
+                .satisfies(e -> assertThat(e.getCause()).hasMessageContaining("run queue full"));
+        assertThat(refused.isDisposed()).isTrue();
+        assertThat(graceful).as("the refused task holds up no graceful dispose").isDone();
+        assertThat(bounded.stats().rejected()).isEqualTo(1);
+        assertThat(bounded.stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void aLoopClosingWithItsTimersRunDoesNotRunABackToBackTaskWhoseFirstRunIsStillATimer() {
+        VirtualClock own = new VirtualClock();
+        Loop closing = Loop.builder().clock(own).closeRunsTimers(true).build();
+        LoopScheduler s = LoopScheduler.create(closing);
+        int[] runs = new int[2];
+        Disposable backToBack = s.schedulePeriodically(() -> runs[0]++, 1, 0, TimeUnit.MILLISECONDS);
+        s.schedule(() -> runs[1]++, 1, TimeUnit.MILLISECONDS); // a one-shot timer: runs at its deadline, as the policy says
+        closing.execute(closing::close); // from the driver: returns at once, the loop closes once its timers ran
+        closing.runUntilIdle();
+        own.advanceBy(Duration.ofMillis(1));
+        assertThat(runs).containsExactly(0, 1);
+        assertThat(backToBack.isDisposed()).isTrue();
+        assertThat(closing.isTerminated()).isTrue();
+        assertThat(closing.stats().isBalanced()).isTrue();
     }
 
     @Test
