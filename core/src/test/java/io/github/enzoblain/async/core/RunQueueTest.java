@@ -153,6 +153,33 @@ class RunQueueTest {
     }
 
     @Test
+    void dropOldestNeverDropsATaskMoreUrgentThanTheOneItWouldMakeRoomFor() {
+        Loop loop = Loop.builder().runQueue(RunQueues.boundedPriority(4, 2)).admission(AdmissionPolicy.dropOldest())
+                .build();
+        List<String> ran = new ArrayList<>();
+        List<TaskHandle<Boolean>> handles = new ArrayList<>();
+        handles.add(loop.submit(() -> ran.add("urgent"), 0)); // from this thread (not driving): taken in later
+        handles.add(loop.submit(() -> ran.add("normal"), 1));
+        handles.add(loop.submit(() -> ran.add("low"), 3)); // less urgent than all queued: it is the one dropped
+        loop.runUntilIdle();
+        assertThat(handles).extracting(TaskHandle::state)
+                .containsExactly(TaskState.COMPLETED, TaskState.COMPLETED, TaskState.REJECTED);
+        assertThat(ran).containsExactly("urgent", "normal");
+        handles.clear();
+        loop.execute(() -> {
+            handles.add(loop.submit(() -> ran.add("normal-2"), 1));
+            handles.add(loop.submit(() -> ran.add("normal-3"), 1));
+            handles.add(loop.submit(() -> ran.add("normal-4"), 1)); // as urgent as the least urgent: the oldest goes
+        });
+        loop.runUntilIdle();
+        assertThat(handles).extracting(TaskHandle::state)
+                .containsExactly(TaskState.REJECTED, TaskState.COMPLETED, TaskState.COMPLETED);
+        assertThat(ran).endsWith("normal-3", "normal-4");
+        assertThat(loop.stats().rejected()).isEqualTo(2);
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    @Test
     void aRejectionAtIntakeReachesTheHandleOnlyAndAPlainTasksTheErrorHandler() throws Exception {
         // submitted from a thread that is not driving: refused when the driver takes them in, past the call
         List<Throwable> errors = new ArrayList<>();

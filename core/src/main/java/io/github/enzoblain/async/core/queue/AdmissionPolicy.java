@@ -23,12 +23,13 @@ public interface AdmissionPolicy {
     }
 
     /**
-     * @return the policy that drops the oldest queued task to make room for the incoming one ({@link RunQueue#evict()}:
-     *     in a priority queue, the oldest task of the least urgent class, never a more urgent one)
+     * @return the policy that drops the oldest queued task to make room for the incoming one
+     *     ({@link RunQueue#evict(Runnable)}: in a priority queue, the oldest task of the least urgent class, and never
+     *     a task more urgent than the incoming one, which is then the one dropped)
      */
     static AdmissionPolicy dropOldest() {
         return (incoming, queue) -> {
-            Runnable oldest = queue.evict();
+            Runnable oldest = queue.evict(incoming);
             if (oldest == null || !queue.offer(incoming)) {
                 if (oldest != null) {
                     throw new IllegalStateException("queue refused a task right after making room");

@@ -27,12 +27,7 @@ final class PriorityRunQueue implements RunQueue {
         if (size >= capacity) {
             return false;
         }
-        int c = task instanceof Prioritized ? ((Prioritized) task).priority() : defaultClass;
-        if (c < 0) {
-            c = defaultClass; // no class (a task submitted without a priority): like a task that is not Prioritized
-        } else if (c >= classes.length) {
-            c = classes.length - 1; // clamp: a bad class must not lose the task
-        }
+        int c = classOf(task);
         classes[c].offer(task);
         nonEmpty |= 1L << c;
         size++;
@@ -44,10 +39,27 @@ final class PriorityRunQueue implements RunQueue {
         return size == 0 ? null : pollClass(Long.numberOfTrailingZeros(nonEmpty));
     }
 
-    /** The oldest task of the least urgent non-empty class: shedding load drops the work that would wait longest. */
+    /** The class a task goes to. */
+    private int classOf(Runnable task) {
+        int c = task instanceof Prioritized ? ((Prioritized) task).priority() : defaultClass;
+        if (c < 0) {
+            return defaultClass; // no class (a task submitted without a priority): like a task that is not Prioritized
+        }
+        return Math.min(c, classes.length - 1); // clamp: a bad class must not lose the task
+    }
+
+    /**
+     * The oldest task of the least urgent non-empty class, if that class is not more urgent than {@code incoming}'s:
+     * shedding load drops the work that would wait longest, and never a task more urgent than the one it makes room
+     * for (then {@code null}: the incoming task is the one to drop).
+     */
     @Override
-    public Runnable evict() {
-        return size == 0 ? null : pollClass(63 - Long.numberOfLeadingZeros(nonEmpty));
+    public Runnable evict(Runnable incoming) {
+        if (size == 0) {
+            return null;
+        }
+        int leastUrgent = 63 - Long.numberOfLeadingZeros(nonEmpty);
+        return leastUrgent < classOf(incoming) ? null : pollClass(leastUrgent);
     }
 
     private Runnable pollClass(int c) {

@@ -20,10 +20,15 @@ public interface RunQueue {
     Runnable poll();
 
     /**
-     * Removes and returns the task to drop when the queue must make room ({@link AdmissionPolicy#dropOldest()}), or
-     * {@code null} if empty. By default the next task {@link #poll} would return: for a FIFO queue, the oldest.
+     * Removes and returns the task to drop when the queue must make room for {@code incoming}
+     * ({@link AdmissionPolicy#dropOldest()}), or {@code null} if the queue is empty or would rather drop
+     * {@code incoming} itself. By default the next task {@link #poll} would return: for a FIFO queue, the oldest. A
+     * priority queue drops the oldest task of its least urgent class, unless that class is more urgent than
+     * {@code incoming}'s.
+     *
+     * @param incoming the task that did not fit
      */
-    default Runnable evict() {
+    default Runnable evict(Runnable incoming) {
         return poll();
     }
 
