@@ -280,7 +280,7 @@ public final class Loop implements Executor, AutoCloseable {
     public void execute(Runnable task) {
         Objects.requireNonNull(task, "task");
         if (hooked && trackNext()) {
-            accept(new LoopTask<Void>(this, nextId(), task, DEFAULT_PRIORITY, false));
+            accept(new HandlelessTask(this, nextId(), task, DEFAULT_PRIORITY));
             return;
         }
         if (inLoop()) {
@@ -657,6 +657,8 @@ public final class Loop implements Executor, AutoCloseable {
             } catch (Throwable error) {
                 report(error);
             }
+        } else if (task instanceof HandlelessTask) { // a plain task tracked for the listeners: its caller has no handle
+            report(dropped((Runnable) body, e));
         } else if (task instanceof Runnable && !(task instanceof LoopTask)) {
             report(dropped((Runnable) task, e)); // no handle, not told: the error handler is the only one to tell
         }

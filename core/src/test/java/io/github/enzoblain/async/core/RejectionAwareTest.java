@@ -133,6 +133,36 @@ class RejectionAwareTest {
     }
 
     @Test
+    void aPlainTaskTrackedForAListenerIsReportedLikeAnUntrackedOneItsCallerHasNoHandle() {
+        List<String> heard = new ArrayList<>();
+        Loop loop = Loop.builder().runQueue(RunQueues.boundedFifo(1)).errorHandler(reported::add)
+                .listener(new LoopListener() { // tracks every plain task: each gets a handle nobody holds
+                    @Override
+                    public void onReject(TaskHandle<?> task, RejectedExecutionException reason) {
+                        heard.add("reject");
+                    }
+                }).build();
+        Runnable second = () -> { };
+        loop.execute(() -> { }); // from this thread (not driving): both are taken in later, the second refused
+        loop.execute(second);
+        loop.runUntilIdle();
+        assertThat(heard).containsExactly("reject");
+        assertThat(reported).singleElement().isInstanceOf(RejectedExecutionException.class)
+                .satisfies(e -> assertThat(e.getMessage()).contains("task dropped", second.toString()));
+        Loop evicting = Loop.builder().runQueue(RunQueues.boundedFifo(1)).admission(AdmissionPolicy.dropOldest())
+                .errorHandler(reported::add).listener(new LoopListener() { }).build();
+        Runnable oldest = () -> { };
+        evicting.execute(() -> {
+            evicting.execute(oldest);
+            evicting.execute(() -> { });
+        });
+        evicting.runUntilIdle();
+        assertThat(reported).hasSize(2).last().satisfies(e -> assertThat(e.getMessage()).contains(oldest.toString()));
+        assertThat(loop.stats().isBalanced()).isTrue();
+        assertThat(evicting.stats().isBalanced()).isTrue();
+    }
+
+    @Test
     void aPlainTaskThatIsNotRejectionAwareStillReachesTheErrorHandler() {
         Loop loop = boundedLoop(AdmissionPolicy.reject());
         loop.execute(() -> { });
