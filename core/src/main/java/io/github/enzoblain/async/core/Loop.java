@@ -637,8 +637,8 @@ public final class Loop implements Executor, AutoCloseable {
     /**
      * A task refused after its submission returned: a {@link RejectionAware} task is told; otherwise a plain task, which
      * has no handle to carry the refusal, is reported to the error handler (a light timer's {@code Cancellable} reads
-     * done, as it did). A task with a handle that was cancelled
-     * before the refusal took effect ends cancelled, and is neither told nor reported.
+     * done, as it did). A task with a handle that was cancelled before the refusal took effect ends cancelled, and is
+     * neither told nor reported.
      */
     private void refusedAfterCall(Object task, RejectedExecutionException e) {
         Object body = task;
