@@ -635,32 +635,47 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     /**
-     * A task refused after its submission returned: a {@link RejectionAware} task is told; otherwise a plain task, which
+     * A task refused after its submission returned: a {@link DropAware} task is told; otherwise a plain task, which
      * has no handle to carry the refusal, is reported to the error handler (a light timer's {@code Cancellable} reads
      * done, as it did). A task with a handle that was cancelled before the refusal took effect ends cancelled, and is
      * neither told nor reported.
      */
     private void refusedAfterCall(Object task, RejectedExecutionException e) {
-        Object body = task;
+        Object body;
+        boolean held; // the caller holds what reads the refusal: a handle, or a light timer's Cancellable
         if (task instanceof LoopTask) {
             LoopTask<?> t = (LoopTask<?>) task;
             if (t.state != LoopTask.REJECTED) {
                 return;
             }
             body = t.body;
+            held = !(t instanceof HandlelessTask); // a plain task tracked for the listeners: its caller has no handle
         } else if (task instanceof LoopTimer) {
             body = ((LoopTimer) task).body;
+            held = true;
+        } else {
+            body = task;
+            held = false;
         }
-        if (body instanceof RejectionAware) {
+        if (body instanceof DropAware) {
             try {
-                ((RejectionAware) body).rejected(e);
+                ((DropAware) body).rejected(e);
             } catch (Throwable error) {
                 report(error);
             }
-        } else if (task instanceof HandlelessTask) { // a plain task tracked for the listeners: its caller has no handle
-            report(dropped((Runnable) body, e));
-        } else if (task instanceof Runnable && !(task instanceof LoopTask)) {
-            report(dropped((Runnable) task, e)); // no handle, not told: the error handler is the only one to tell
+        } else if (!held) {
+            report(dropped((Runnable) body, e)); // not told: the error handler is the only one to tell
+        }
+    }
+
+    /** The loop cancelled a task itself (driver only): a {@link DropAware} task is told. */
+    void cancelledByLoop(Object body) {
+        if (body instanceof DropAware) {
+            try {
+                ((DropAware) body).cancelledByLoop();
+            } catch (Throwable error) {
+                report(error);
+            }
         }
     }
 
@@ -1484,8 +1499,11 @@ public final class Loop implements Executor, AutoCloseable {
         while ((e = wheel.poll(Long.MAX_VALUE)) != null) {
             if (e instanceof LoopTimer) {
                 LoopTimer light = (LoopTimer) e;
-                if (light.transition(LoopTimer.ARMED, LoopTimer.CANCELLED) && never != null) {
-                    never.add(light.body);
+                if (light.transition(LoopTimer.ARMED, LoopTimer.CANCELLED)) {
+                    if (never != null) {
+                        never.add(light.body);
+                    }
+                    cancelledByLoop(light.body);
                 }
                 inc(CANCELLED); // by this call or by its owner (whose signal then finds it unarmed)
                 continue;
@@ -1608,9 +1626,7 @@ public final class Loop implements Executor, AutoCloseable {
                             submittedCount++;
                             if (t.transition(LoopTimer.NEW, LoopTimer.REJECTED)) {
                                 inc(REJECTED);
-                                if (t.body instanceof RejectionAware) { // a light timer has no handle to carry it
-                                    refusedAfterCall(t, closedException());
-                                }
+                                refusedAfterCall(t, closedException());
                             } else {
                                 inc(CANCELLED);
                             }
@@ -1923,7 +1939,7 @@ public final class Loop implements Executor, AutoCloseable {
 
         /**
          * Receives errors nobody else would see: listener failures, failures of untracked tasks, and plain tasks refused
-         * after their submission returned (dropped), unless they are {@link RejectionAware} and so were told. A task
+         * after their submission returned (dropped), unless they are {@link DropAware} and so were told. A task
          * with a handle is never reported here: its handle carries its failure or refusal.
          */
         public Builder errorHandler(Consumer<Throwable> errorHandler) {

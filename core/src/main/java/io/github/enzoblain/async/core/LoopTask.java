@@ -114,13 +114,15 @@ class LoopTask<T> extends TimerWheel.Entry implements TaskHandle<T>, Prioritized
 
     /**
      * PENDING -> CANCELLED by the loop itself (a close, a shutdownNow, a cancel request between periodic runs), driver
-     * only; unlike {@link #cancel()} it sends no signal, the caller collects the task. @return whether this call did it
+     * only; unlike {@link #cancel()} it sends no signal, the caller collects the task; a {@link DropAware} body is
+     * told. @return whether this call did it
      */
     boolean cancelByLoop() {
         if (!transition(PENDING, CANCELLED)) {
             return false;
         }
         finish(CANCELLED, null);
+        loop.cancelledByLoop(body);
         return true;
     }
 

@@ -43,8 +43,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * a run ends refuses the next one, which ends the task and is reported as below). A task the loop refuses after the
  * call returned (scheduled from another thread and taken in while a bounded run queue is full, or after the loop
  * terminated) reads disposed and is reported through Reactor's error hooks ({@code Schedulers.onHandleError}): Reactor
- * has no signal for a refusal after the call, so bound the wait of anything that depends on such a task. {@link #now(TimeUnit)} reads the loop's
- * clock, so virtual time works. After {@link #dispose()} or {@link #disposeGracefully()}, every {@code schedule*} call
+ * has no signal for a refusal after the call, so bound the wait of anything that depends on such a task.
+ * {@link #now(TimeUnit)} reads the loop's clock, so virtual time works. After {@link #dispose()} or {@link #disposeGracefully()}, every {@code schedule*} call
  * (on the scheduler and on its workers) throws the {@link java.util.concurrent.RejectedExecutionException} of
  * {@link reactor.core.Exceptions#failWithRejected()}; {@link #createWorker()} still returns a worker, already disposed,
  * whose calls throw it too (as Reactor's schedulers do, so operators turn it into an {@code onError}); {@link #init()}
@@ -75,8 +75,8 @@ public final class LoopScheduler implements Scheduler {
      * - Lifecycle: OPEN -> DRAINING (disposeGracefully) -> DISPOSED, or OPEN -> DISPOSED. isDisposed() is true from
      *   DRAINING on, as in Reactor. DRAINING cancels periodic tasks (they never end on their own) and waits for the
      *   one-shot tasks already accepted: every lane removal checks, while draining, whether all lanes are empty. A task
-     *   the loop ends without running it (the loop closed or shut down under us: it calls nothing of ours) leaves its
-     *   lane through its handle's stage, which each task left in a draining lane listens to (ScheduledTask).
+     *   the loop drops without running it (closed or shut down under us, or a refusal after the call) is told
+     *   (core's DropAware) and leaves its lane (ScheduledTask).
      * - Owned thread: dispose() closes the LoopThread after cancelling every task, so it returns once the task running
      *   (if any) ends; called on the loop thread itself it returns at once and the loop terminates after the task.
      */

@@ -2,7 +2,7 @@ package io.github.enzoblain.async.reactive;
 
 import io.github.enzoblain.async.core.Labelled;
 import io.github.enzoblain.async.core.Loop;
-import io.github.enzoblain.async.core.RejectionAware;
+import io.github.enzoblain.async.core.DropAware;
 import io.github.enzoblain.async.core.TaskHandle;
 import reactor.core.Disposable;
 import reactor.core.Exceptions;
@@ -18,7 +18,7 @@ import java.util.concurrent.RejectedExecutionException;
  * <p><b>Concurrency.</b> {@code state} (LIVE, DONE, CANCELLED) moves once, by CAS, from any thread; {@code handle} is
  * published with a volatile write. {@code prev}, {@code next} and {@code linked} are guarded by the lane's monitor.
  */
-final class ScheduledTask implements Runnable, Disposable, Labelled, RejectionAware {
+final class ScheduledTask implements Runnable, Disposable, Labelled, DropAware {
 
     /*
      * Implementation notes.
@@ -28,16 +28,12 @@ final class ScheduledTask implements Runnable, Disposable, Labelled, RejectionAw
      *   run() re-checks the state, so a task cancelled before its handle was known never runs its body.
      * - A one-shot task leaves its lane when it ends (finally); a periodic task stays until cancelled. A periodic task
      *   with a period <= 0 (backToBack) is one loop task per run: each run submits the next before it returns, so the
-     *   handle in `handle` is always the next run's, and cancel() reaches it as above. A loop closed or
-     *   shut down under the scheduler cancels pending tasks itself and calls nothing here, so once a graceful dispose
-     *   has closed the lane, each task still in it also listens to its handle's stage (watchLoopEnd) and leaves when
-     *   the loop ends it. Only the drain pays for that (the stage is made then); the schedule path allocates nothing.
-     *   A lane that closes between a task's admission and its setHandle() cannot see the handle: close() writes
-     *   `closed` then reads handle, setHandle() writes handle then reads `closed` (both volatile), so one of them
-     *   watches (both may: leaving the lane is idempotent).
-     * - A task the loop refuses after the schedule call returned (RejectionAware: taken in from another thread while a
-     *   bounded run queue is full, or after the loop terminated) leaves its lane and is reported through Reactor's
-     *   error hooks: Reactor has no signal for a refusal after the call, and nothing else would tell anyone.
+     *   handle in `handle` is always the next run's, and cancel() reaches it as above.
+     * - A task the loop drops (DropAware) leaves its lane and reads disposed, so neither a lane nor a graceful dispose
+     *   keeps it: cancelled by the loop itself (closed or shut down under the scheduler), quietly; refused after the
+     *   schedule call returned (taken in from another thread while a bounded run queue is full, or after the loop
+     *   terminated), reported through Reactor's error hooks, since Reactor has no signal for a refusal after the call
+     *   and nothing else would tell anyone.
      * - Errors: a one-shot task reports through Reactor (ReactorErrors) and rethrows, so the loop counts it FAILED and
      *   LoopListener.onFailure sees it (the loop's errorHandler does not: tracked failures go to listeners only). A
      *   periodic task reports and swallows, so it keeps ticking whatever the loop's stopPeriodicOnFailure policy is, as
@@ -79,8 +75,6 @@ final class ScheduledTask implements Runnable, Disposable, Labelled, RejectionAw
         handle = h;
         if (state == CANCELLED) {
             h.cancel();
-        } else if (lane.isClosed()) { // the lane closed (a graceful dispose) before it could see this handle
-            watchLoopEnd();
         }
     }
 
@@ -148,19 +142,12 @@ final class ScheduledTask implements Runnable, Disposable, Labelled, RejectionAw
     }
 
     /**
-     * While its lane drains: leave the lane once the loop ends the task, also when the loop ends it without running it
-     * (closed or shut down under the scheduler), so that a graceful dispose does not wait for it forever. Any thread;
-     * not under the lane's monitor (leaving takes it, and the scheduler's lock).
+     * The loop cancelled this task itself (closed or shut down under the scheduler): it leaves its lane, so that
+     * neither the lane nor a graceful dispose waits for it.
      */
-    void watchLoopEnd() {
-        TaskHandle<?> h = handle;
-        if (h != null) {
-            h.toCompletionStage().whenComplete((value, error) -> {
-                if (!(error instanceof RejectedExecutionException)) { // a refusal: rejected() is told and reports it
-                    endedByLoop();
-                }
-            });
-        }
+    @Override
+    public void cancelledByLoop() {
+        endedByLoop();
     }
 
     /** The loop ended the task: if it never ran here, it is cancelled and leaves its lane (after a run: nothing). */
@@ -195,13 +182,7 @@ final class ScheduledTask implements Runnable, Disposable, Labelled, RejectionAw
     /** @return true once the task has ended or been cancelled, also by the loop itself (closed or shut down) */
     @Override
     public boolean isDisposed() {
-        return state != LIVE || endedInLoop();
-    }
-
-    /** Whether the loop ended the task without running it to its end here (it was closed or shut down under us). */
-    boolean endedInLoop() {
-        TaskHandle<?> h = handle;
-        return h != null && h.isDone();
+        return state != LIVE;
     }
 
     @Override

@@ -6,8 +6,6 @@ import reactor.core.Exceptions;
 import reactor.core.scheduler.Schedulers;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -51,7 +49,7 @@ class TaskLane {
     }
 
     final Disposable runNow(Runnable task) {
-        ScheduledTask t = admit(task, false);
+        ScheduledTask t = admit(task, false, false);
         try {
             t.setHandle(loop.submit(t));
         } catch (RejectedExecutionException e) {
@@ -62,7 +60,11 @@ class TaskLane {
 
     final Disposable runAfter(Runnable task, long delay, TimeUnit unit) {
         Objects.requireNonNull(unit, "unit");
-        ScheduledTask t = admit(task, false);
+        return runOnceAfter(admit(task, false, false), delay, unit);
+    }
+
+    /** Hands an admitted task to the loop as a one-shot timer (its first run, for a back-to-back task). */
+    private Disposable runOnceAfter(ScheduledTask t, long delay, TimeUnit unit) {
         try {
             t.setHandle(loop.schedule(t, delay, unit));
         } catch (RejectedExecutionException e) {
@@ -80,15 +82,9 @@ class TaskLane {
         Objects.requireNonNull(task, "task");
         Objects.requireNonNull(unit, "unit");
         if (period <= 0) {
-            ScheduledTask t = admit(task, true, true);
-            try {
-                t.setHandle(loop.schedule(t, initialDelay, unit));
-            } catch (RejectedExecutionException e) {
-                throw refused(t, e);
-            }
-            return t;
+            return runOnceAfter(admit(task, true, true), initialDelay, unit);
         }
-        ScheduledTask t = admit(task, true);
+        ScheduledTask t = admit(task, true, false);
         try {
             t.setHandle(loop.scheduleAtFixedRate(t, Duration.ofNanos(unit.toNanos(initialDelay)),
                     Duration.ofNanos(unit.toNanos(period))));
@@ -96,10 +92,6 @@ class TaskLane {
             throw refused(t, e);
         }
         return t;
-    }
-
-    private ScheduledTask admit(Runnable task, boolean periodic) {
-        return admit(task, periodic, false);
     }
 
     private ScheduledTask admit(Runnable task, boolean periodic, boolean backToBack) {
@@ -164,32 +156,21 @@ class TaskLane {
     }
 
     /**
-     * Refuses new tasks; cancels every live task ({@code all}) or only the periodic ones, and then the one-shot tasks
-     * left leave the lane when they end, also if the loop itself ends them (see {@link ScheduledTask#watchLoopEnd()}).
+     * Refuses new tasks; cancels every live task ({@code all}) or only the periodic ones. The one-shot tasks left leave
+     * the lane when they end, also if the loop itself drops them ({@link ScheduledTask#cancelledByLoop()},
+     * {@link ScheduledTask#rejected}).
      */
     final void close(boolean all) {
-        List<ScheduledTask> left = null;
         synchronized (this) {
-            boolean first = !closed;
             closed = true;
             ScheduledTask t = head;
             while (t != null) {
                 ScheduledTask n = t.next;
-                if (all || t.periodic || t.endedInLoop()) { // the last: cancelled by a loop closed under us
+                if (all || t.periodic) {
                     t.cancel();
                     unlink(t);
-                } else if (first) {
-                    if (left == null) {
-                        left = new ArrayList<>();
-                    }
-                    left.add(t);
                 }
                 t = n;
-            }
-        }
-        if (left != null) { // outside the monitor: a task the loop has already ended leaves the lane at once
-            for (ScheduledTask t : left) {
-                t.watchLoopEnd();
             }
         }
     }

@@ -111,7 +111,6 @@ public final class TimerWheel {
     private final int[] slotLive;  // per slot: how many entries it holds
     private final long[] occupied; // per level, WORDS words: which slots hold entries
     private final boolean[] outOfOrder; // per slot: may hold a rearmed entry out of sequence order
-    private boolean placingOutOfOrder; // place() is placing a rearmed entry, or a cascade of an out-of-order slot
     private long nonEmpty;         // which levels hold entries
     private long cursor;
     private long nextSequence;
@@ -192,18 +191,12 @@ public final class TimerWheel {
      * @throws IllegalStateException    if the entry is already armed
      */
     public void arm(Entry entry, long deadline) {
-        if (deadline < 0) {
-            throw new IllegalArgumentException("deadline must be >= 0, was " + deadline);
-        }
+        checkDeadline(deadline);
         if (entry.isArmed()) {
             throw new IllegalStateException("timer is already armed");
         }
-        entry.deadline = deadline;
         entry.sequence = nextSequence++;
-        place(entry, deadline);
-        if (++size > peakSize) {
-            peakSize = size;
-        }
+        insert(entry, deadline, false);
     }
 
     /**
@@ -219,17 +212,24 @@ public final class TimerWheel {
      *                                  a stale record here under that sequence)
      */
     public void rearm(Entry entry, long deadline) {
-        if (deadline < 0) {
-            throw new IllegalArgumentException("deadline must be >= 0, was " + deadline);
-        }
+        checkDeadline(deadline);
         if (entry.slot != Entry.POLLED) {
             throw new IllegalStateException(entry.isArmed() ? "timer is already armed"
                     : "only a timer handed out by poll, and not armed or cancelled since, keeps its sequence");
         }
+        insert(entry, deadline, true); // its old sequence may be below those already in its slot
+    }
+
+    private static void checkDeadline(long deadline) {
+        if (deadline < 0) {
+            throw new IllegalArgumentException("deadline must be >= 0, was " + deadline);
+        }
+    }
+
+    /** Places an entry whose sequence is set, and counts it. */
+    private void insert(Entry entry, long deadline, boolean unordered) {
         entry.deadline = deadline;
-        placingOutOfOrder = true;
-        place(entry, deadline);
-        placingOutOfOrder = false;
+        place(entry, deadline, unordered);
         if (++size > peakSize) {
             peakSize = size;
         }
@@ -335,7 +335,8 @@ public final class TimerWheel {
 
     // ---------------------------------------------------------------------------------------------------- wheel
 
-    private void place(Entry e, long deadline) {
+    /** @param unordered whether {@code e}'s sequence may be below those its slot holds (a rearm, or a cascade of one) */
+    private void place(Entry e, long deadline, boolean unordered) {
         long tick = deadline >>> tickShift;
         if (Long.compareUnsigned(tick, cursor) < 0) { // unsigned: once the last tick expired, the cursor is 2^63
             pushLate(e);
@@ -356,7 +357,7 @@ public final class TimerWheel {
         slotLive[slot]++;
         e.slot = slot;
         e.position = n;
-        if (placingOutOfOrder) {
+        if (unordered) {
             outOfOrder[slot] = true;
         }
         occupied[level * WORDS + (digit >>> 6)] |= 1L << digit;
@@ -493,9 +494,7 @@ public final class TimerWheel {
         int end = slotEnd[slot];
         boolean unordered = outOfOrder[slot];
         take(slot);
-        placingOutOfOrder = unordered; // its entries keep their relative order, so their new slots are as unordered
-        cascade(entries, start, end);
-        placingOutOfOrder = false;
+        cascade(entries, start, end, unordered); // entries keep their relative order: their new slots are as unordered
         release(slot, entries);
     }
 
@@ -583,7 +582,7 @@ public final class TimerWheel {
      * copies, touching entries whose lines are now close at hand. Placing straight from the entries would make every
      * placement wait for the previous entry's cache miss.
      */
-    private void cascade(Entry[] entries, int start, int end) {
+    private void cascade(Entry[] entries, int start, int end, boolean unordered) {
         long[] keys = cascadeKeys;
         for (int from = start; from < end; from += CASCADE_CHUNK) {
             int to = Math.min(end, from + CASCADE_CHUNK);
@@ -598,7 +597,7 @@ public final class TimerWheel {
                 Entry e = entries[i];
                 if (e != null) {
                     entries[i] = null;
-                    place(e, keys[i - from]); // a lower level (never this slot)
+                    place(e, keys[i - from], unordered); // a lower level (never this slot)
                 }
             }
         }

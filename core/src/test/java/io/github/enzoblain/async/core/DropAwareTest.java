@@ -4,6 +4,7 @@ import io.github.enzoblain.async.core.queue.AdmissionPolicy;
 import io.github.enzoblain.async.core.queue.RunQueues;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -14,16 +15,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * {@link RejectionAware}: a task refused after its submission returned is told, once, with the exception its handle
+ * {@link DropAware}: a task refused after its submission returned is told, once, with the exception its handle
  * carries; a refusal at the call throws there and tells nobody.
  */
-class RejectionAwareTest {
+class DropAwareTest {
 
     private final List<Throwable> reported = new ArrayList<>();
     private final List<String> told = new ArrayList<>();
 
     /** A plain task that records its refusal. */
-    private final class Plain implements Runnable, RejectionAware {
+    private final class Plain implements Runnable, DropAware {
         final String name;
         RejectedExecutionException reason;
 
@@ -43,7 +44,7 @@ class RejectionAwareTest {
     }
 
     /** A task with a value, and a handle, that records its refusal. */
-    private final class Valued implements Callable<Integer>, RejectionAware {
+    private final class Valued implements Callable<Integer>, DropAware {
         RejectedExecutionException reason;
 
         @Override
@@ -111,10 +112,10 @@ class RejectionAwareTest {
     }
 
     @Test
-    void aThrowingRejectionAwareTaskIsReportedAndChangesNothingElse() {
+    void aThrowingDropAwareTaskIsReportedAndChangesNothingElse() {
         Loop loop = boundedLoop(AdmissionPolicy.reject());
         IllegalStateException boom = new IllegalStateException("boom");
-        class Throwing implements Runnable, RejectionAware {
+        class Throwing implements Runnable, DropAware {
             @Override
             public void run() {
             }
@@ -163,7 +164,42 @@ class RejectionAwareTest {
     }
 
     @Test
-    void aPlainTaskThatIsNotRejectionAwareStillReachesTheErrorHandler() {
+    void aTaskTheLoopCancelsItselfIsToldAndOneItsCallerCancelsIsNot() {
+        class Pending implements Runnable, DropAware {
+            final String name;
+
+            Pending(String name) {
+                this.name = name;
+            }
+
+            @Override
+            public void run() {
+            }
+
+            @Override
+            public void cancelledByLoop() {
+                told.add(name);
+            }
+        }
+        Loop closing = Loop.builder().clock(new VirtualClock()).errorHandler(reported::add).build();
+        closing.schedule(new Pending("timer"), Duration.ofHours(1));
+        closing.executeAfter(new Pending("light"), Duration.ofHours(1));
+        closing.scheduleAtFixedRate(new Pending("periodic"), Duration.ofHours(1), Duration.ofHours(1));
+        closing.schedule(new Pending("by-caller"), Duration.ofHours(1)).cancel();
+        closing.close(); // the default policy cancels pending timers
+        assertThat(told).containsExactly("timer", "light", "periodic");
+        told.clear();
+        Loop stopping = Loop.builder().errorHandler(reported::add).build();
+        stopping.submit(new Pending("queued"));
+        assertThat(stopping.shutdownNow()).hasSize(1);
+        assertThat(told).containsExactly("queued");
+        assertThat(reported).isEmpty();
+        assertThat(closing.stats().isBalanced()).isTrue();
+        assertThat(stopping.stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void aPlainTaskThatIsNotDropAwareStillReachesTheErrorHandler() {
         Loop loop = boundedLoop(AdmissionPolicy.reject());
         loop.execute(() -> { });
         loop.execute(() -> { });
