@@ -23,10 +23,16 @@ import java.util.concurrent.Callable;
  * <p><b>Order.</b> By default results come in completion order; with {@link Builder#ordered(boolean) ordered(true)}
  * in submission (upstream) order, a finished task waiting for the tasks before it.
  *
- * <p><b>Failures.</b> A task that throws, is cancelled by someone else or is rejected by the loop produces a
- * {@link TaskResult} carrying the error; the stream goes on. With {@link Builder#failFast(boolean) failFast(true)}
- * the first such outcome ends the stream with {@code onError} at once: the upstream and the tasks still in flight are
- * cancelled and results not yet delivered are dropped. An upstream error ends the stream the same way.
+ * <p><b>Failures.</b> A task that throws, is cancelled by someone else or is rejected by the loop while the loop is
+ * open (a full bounded run queue, a full inbox) produces a {@link TaskResult} carrying the error; the stream goes on.
+ * With {@link Builder#failFast(boolean) failFast(true)} the first such outcome ends the stream with {@code onError} at
+ * once: the upstream and the tasks still in flight are cancelled and results not yet delivered are dropped. An upstream
+ * error ends the stream the same way. So does, whatever {@code failFast} says, a submission the loop refuses because
+ * it no longer accepts tasks ({@link Loop#isShutdown()}: closed or shut down, also by one of the tasks): nothing can
+ * run on it again, so the stream ends with that {@link java.util.concurrent.RejectedExecutionException} instead of
+ * turning the rest of the upstream, endless perhaps, into REJECTED results. Results finished before that and already
+ * demanded are delivered first. A task already in flight that the loop itself ends as it shuts down (a pending timer
+ * its close cancels, a task left in its inbox) is still a result carrying that outcome.
  *
  * <p><b>Cancellation.</b> {@code cancel()} cancels the upstream and every task of the subscription still queued or
  * waiting on a timer, in O(1) each; once the loop has stepped (at once on the loop's thread, or, for a cancel from

@@ -214,6 +214,9 @@ final class TaskSubscription<T> implements Subscription, Subscriber<Object> {
         }
         boolean done = upstreamDone; // read before `arrived`: its onNexts happen-before its onComplete
         admit();
+        if (terminated) {
+            return; // a submission found the loop shut down: the stream has ended (§1.7)
+        }
         if (done && inFlight == 0 && arrived.isEmpty()) {
             Subscriber<? super TaskResult<T>> d = downstream;
             release();
@@ -319,7 +322,14 @@ final class TaskSubscription<T> implements Subscription, Subscriber<Object> {
                 h = loop.submit((Callable<? extends T>) task);
             }
         } catch (RejectedExecutionException e) {
-            s.accept(null, e); // the loop refused it: an error result
+            if (loop.isShutdown()) {
+                // the loop takes no task ever again: every further submission would be refused the same way, so the
+                // stream ends here (§1.4) and the upstream is cancelled (§2.6), rather than an endless upstream
+                // becoming an endless run of REJECTED results
+                signalError(e);
+                return;
+            }
+            s.accept(null, e); // refused while the loop is open (a full bounded run queue, a full inbox): a result
             return;
         } catch (ClassCastException e) {
             s.accept(null, new IllegalArgumentException("upstream emitted a " + task.getClass().getName()

@@ -10,6 +10,10 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Flow;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -52,5 +56,42 @@ class FlowTaskPublisherTest {
         loop.runUntilIdle();
         assertThat(values).containsExactly(0, 1, 4, 9, 16, 25, 36, 49, 64, 81);
         assertThat(complete[0]).isTrue();
+    }
+
+    @Test
+    void flowViewEndsAnEndlessStreamOnAShutDownLoopWithTheRejection() {
+        Loop loop = Loop.builder().clock(new VirtualClock()).build();
+        loop.shutdownNow();
+        AtomicBoolean upstreamCancelled = new AtomicBoolean();
+        Flow.Publisher<Callable<Long>> endless = FlowAdapters.toFlowPublisher(
+                Flux.<Callable<Long>, Long>generate(() -> 0L, (i, sink) -> {
+                    sink.next(() -> i);
+                    return i + 1;
+                }).doOnCancel(() -> upstreamCancelled.set(true)));
+        AtomicInteger items = new AtomicInteger();
+        AtomicReference<Throwable> error = new AtomicReference<>();
+        FlowTaskPublisher.from(FlowTaskPublisher.<Long>builder(loop, endless).build()).subscribe(new Flow.Subscriber<>() {
+            @Override
+            public void onSubscribe(Flow.Subscription s) {
+                s.request(1_000);
+            }
+
+            @Override
+            public void onNext(TaskResult<Long> item) {
+                items.incrementAndGet();
+            }
+
+            @Override
+            public void onError(Throwable throwable) {
+                error.set(throwable);
+            }
+
+            @Override
+            public void onComplete() {
+            }
+        });
+        assertThat(error.get()).isInstanceOf(RejectedExecutionException.class);
+        assertThat(items).hasValue(0);
+        assertThat(upstreamCancelled).isTrue();
     }
 }

@@ -246,6 +246,72 @@ class TaskPublisherTest {
         assertThat(s.completed).isTrue();
     }
 
+    private static Flux<Callable<Long>> endless(AtomicLong upstreamRequested, AtomicBoolean upstreamCancelled) {
+        return Flux.<Callable<Long>, Long>generate(() -> 0L, (i, sink) -> {
+            sink.next(() -> i);
+            return i + 1;
+        }).doOnRequest(upstreamRequested::addAndGet).doOnCancel(() -> upstreamCancelled.set(true));
+    }
+
+    @Test
+    void aLoopShutDownBeforehandEndsAnEndlessStreamWithTheRejection() {
+        AtomicLong upstreamRequested = new AtomicLong();
+        AtomicBoolean upstreamCancelled = new AtomicBoolean();
+        loop.close();
+        RecordingSubscriber<TaskResult<Long>> s = new RecordingSubscriber<>();
+        TaskPublisher.<Long>builder(loop, endless(upstreamRequested, upstreamCancelled)).build().subscribe(s);
+        s.request(100); // failFast is off: a refusal by a loop that takes nothing any more still ends the stream
+        assertThat(s.error).isInstanceOf(java.util.concurrent.RejectedExecutionException.class)
+                .hasMessageContaining("closed");
+        assertThat(s.items).isEmpty();
+        assertThat(upstreamCancelled).isTrue();
+        assertThat(upstreamRequested.get()).isLessThanOrEqualTo(100 + TaskPublisher.DEFAULT_PREFETCH);
+        s.request(100);
+        assertThat(s.items).isEmpty();
+        assertThat(s.signalsAfterTerminal).isZero();
+    }
+
+    @Test
+    void aLoopShutDownMidStreamDeliversWhatFinishedThenEndsWithTheRejection() {
+        AtomicLong upstreamRequested = new AtomicLong();
+        AtomicBoolean upstreamCancelled = new AtomicBoolean();
+        RecordingSubscriber<TaskResult<Long>> s = new RecordingSubscriber<>();
+        TaskPublisher.<Long>builder(loop, endless(upstreamRequested, upstreamCancelled)).prefetch(4).build()
+                .subscribe(s);
+        s.request(3);
+        loop.runUntilIdle();
+        assertThat(s.items).hasSize(3); // and 4 more finished, waiting for demand
+        loop.close();
+        s.request(1_000);
+        assertThat(s.items).extracting(TaskResult::value).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L);
+        assertThat(s.items).allMatch(TaskResult::isSuccess);
+        assertThat(s.error).isInstanceOf(java.util.concurrent.RejectedExecutionException.class);
+        assertThat(upstreamCancelled).isTrue();
+        assertThat(s.signalsAfterTerminal).isZero();
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void aLoopClosedByOneOfTheTasksEndsTheStreamOnTheLoopsThread() {
+        AtomicBoolean upstreamCancelled = new AtomicBoolean();
+        Flux<Callable<Integer>> tasks = Flux.range(0, Integer.MAX_VALUE).<Callable<Integer>>map(i -> () -> {
+            if (i == 10) {
+                loop.close(); // from a task: returns at once, the loop terminates after it
+            }
+            return i;
+        }).doOnCancel(() -> upstreamCancelled.set(true));
+        RecordingSubscriber<TaskResult<Integer>> s = new RecordingSubscriber<>();
+        TaskPublisher.<Integer>builder(loop, tasks).ordered(true).build().subscribe(s);
+        s.request(1_000);
+        loop.runUntilIdle();
+        assertThat(s.error).isInstanceOf(java.util.concurrent.RejectedExecutionException.class);
+        // the drain that delivers task 10's result, on the loop's thread, finds the loop closed at its next submission
+        assertThat(s.items).extracting(TaskResult::value).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+        assertThat(upstreamCancelled).isTrue();
+        assertThat(loop.isTerminated()).isTrue();
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
     @Test
     void runsOnALoopThreadWithDemandOfOneAtATime() throws Exception {
         Loop live = Loop.builder().name("pub-live").build();
