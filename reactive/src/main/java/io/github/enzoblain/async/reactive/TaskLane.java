@@ -30,7 +30,9 @@ class TaskLane {
      *   then hand the task to the loop. A loop that refuses (closed loop, full inbox) gets the task unlinked and the
      *   refusal rethrown as Reactor's rejection.
      * - FIFO and no overlap: the loop is single-threaded and runs ready tasks in acceptance order and timers in
-     *   (deadline, sequence) order, so a lane needs no serialisation of its own.
+     *   (deadline, sequence) order, so a lane needs no serialisation of its own. A one-shot delay <= 0 (and a
+     *   back-to-back task's initial delay <= 0) is submitted, not scheduled: the loop runs due timers before queued
+     *   tasks, so a timer due now would overtake the tasks scheduled before it.
      */
 
     final LoopScheduler scheduler;
@@ -63,10 +65,14 @@ class TaskLane {
         return runOnceAfter(admit(task, false, false), delay, unit);
     }
 
-    /** Hands an admitted task to the loop as a one-shot timer (its first run, for a back-to-back task). */
+    /**
+     * Hands an admitted task to the loop once (its first run, for a back-to-back task): a delay {@code <= 0} means now,
+     * as on Reactor's schedulers ({@code exec.submit}), so the task queues behind the tasks already ready and a worker
+     * stays FIFO; as a timer due now it would run before them.
+     */
     private Disposable runOnceAfter(ScheduledTask t, long delay, TimeUnit unit) {
         try {
-            t.setHandle(loop.schedule(t, delay, unit));
+            t.setHandle(delay <= 0 ? loop.submit(t) : loop.schedule(t, delay, unit));
         } catch (RejectedExecutionException e) {
             throw refused(t, e);
         }

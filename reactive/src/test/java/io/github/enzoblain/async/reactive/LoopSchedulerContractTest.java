@@ -369,15 +369,45 @@ class LoopSchedulerContractTest {
             if (i % 3 == 0) {
                 worker.schedule(() -> order.add(n));
             } else {
-                worker.schedule(() -> order.add(n), 0, TimeUnit.MILLISECONDS); // timers, same deadline: by sequence
+                worker.schedule(() -> order.add(n), 1, TimeUnit.MILLISECONDS); // timers, same deadline: by sequence
             }
         }
         loop.runUntilIdle();
+        assertThat(order).hasSize(334);
+        clock.advanceBy(Duration.ofMillis(1));
         assertThat(order).hasSize(1000);
         List<Integer> immediate = order.stream().filter(n -> n % 3 == 0).toList();
         List<Integer> timed = order.stream().filter(n -> n % 3 != 0).toList();
         assertThat(immediate).isSorted();
         assertThat(timed).isSorted();
+    }
+
+    @ParameterizedTest(name = "scheduled from {0}")
+    @ValueSource(strings = {"another thread", "the loop's thread"})
+    void aDelayOfZeroOrLessIsNowAndKeepsAWorkerFifoAsOnReactorsSchedulers(String from) {
+        Scheduler.Worker worker = scheduler.createWorker();
+        List<String> order = new ArrayList<>();
+        Disposable[] once = new Disposable[1];
+        Runnable calls = () -> { // Reactor's schedulers submit a delay <= 0 (exec.submit): a, b, c, d, e, f
+            worker.schedule(() -> order.add("a"));
+            worker.schedule(() -> order.add("b"), 0, TimeUnit.MILLISECONDS);
+            worker.schedule(() -> order.add("c"));
+            worker.schedule(() -> order.add("d"), -5, TimeUnit.SECONDS);
+            once[0] = worker.schedulePeriodically(() -> {
+                order.add("e");
+                once[0].dispose();
+            }, 0, 0, TimeUnit.MILLISECONDS);
+            worker.schedule(() -> order.add("f"));
+        };
+        if (from.equals("another thread")) {
+            calls.run(); // this thread does not drive the loop: the calls go through the inbox
+        } else {
+            loop.execute(calls);
+        }
+        loop.runUntilIdle();
+        assertThat(order).containsExactly("a", "b", "c", "d", "e", "f");
+        assertThat(clock.nanoTime()).isZero();
+        assertThat(loop.stats().isBalanced()).isTrue();
     }
 
     @Test
