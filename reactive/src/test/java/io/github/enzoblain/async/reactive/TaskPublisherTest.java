@@ -361,6 +361,155 @@ class TaskPublisherTest {
         assertThat(live.stats().isBalanced()).isTrue();
     }
 
+    /** Counts what it receives and whether two signals ever overlapped (§1.3); requests only when told. */
+    private static final class SerialCheckingSubscriber implements Subscriber<TaskResult<Integer>> {
+        final AtomicInteger inside = new AtomicInteger();
+        final AtomicInteger overlaps = new AtomicInteger();
+        final AtomicInteger items = new AtomicInteger();
+        final java.util.concurrent.atomic.AtomicIntegerArray seen;
+        final AtomicInteger terminals = new AtomicInteger();
+        final CountDownLatch terminated = new CountDownLatch(1);
+        final CountDownLatch firstItems = new CountDownLatch(500);
+        volatile Subscription subscription;
+        volatile Throwable error;
+
+        SerialCheckingSubscriber(int n) {
+            seen = new java.util.concurrent.atomic.AtomicIntegerArray(n);
+        }
+
+        private void enter() {
+            if (inside.getAndIncrement() != 0) {
+                overlaps.incrementAndGet();
+            }
+        }
+
+        @Override
+        public void onSubscribe(Subscription s) {
+            subscription = s;
+        }
+
+        @Override
+        public void onNext(TaskResult<Integer> r) {
+            enter();
+            items.incrementAndGet();
+            seen.incrementAndGet((int) r.index());
+            firstItems.countDown();
+            inside.decrementAndGet();
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            enter();
+            error = t;
+            terminals.incrementAndGet();
+            terminated.countDown();
+            inside.decrementAndGet();
+        }
+
+        @Override
+        public void onComplete() {
+            enter();
+            terminals.incrementAndGet();
+            terminated.countDown();
+            inside.decrementAndGet();
+        }
+    }
+
+    private static List<Thread> requesters(int threads, int each, CountDownLatch go, Subscription s) {
+        List<Thread> list = new java.util.ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            list.add(new Thread(() -> {
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (int i = 0; i < each; i++) {
+                    s.request(1);
+                }
+            }, "requester-" + t));
+        }
+        list.forEach(Thread::start);
+        return list;
+    }
+
+    /** Runs {@code probe} on the loop's thread once the loop has taken in everything submitted before this call. */
+    private static <V> V onTheLoop(Loop live, Callable<V> probe) throws Exception {
+        return live.submit(probe).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void requestsFromManyThreadsWhileTasksCompleteOnTheLoopGetEveryResultOnceAndSerially() throws Exception {
+        Loop live = Loop.builder().name("pub-requesters").build();
+        int n = 20_000, threads = 4;
+        SerialCheckingSubscriber s = new SerialCheckingSubscriber(n);
+        try (LoopThread thread = LoopThread.start(live)) {
+            TaskPublisher.<Integer>builder(live, values(n)).prefetch(8).build().subscribe(s);
+            CountDownLatch go = new CountDownLatch(1);
+            List<Thread> list = requesters(threads, n / threads, go, s.subscription);
+            go.countDown();
+            for (Thread t : list) {
+                t.join();
+            }
+            assertThat(s.terminated.await(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(onTheLoop(live, () -> live.stats().isBalanced())).isTrue();
+        }
+        assertThat(s.error).isNull();
+        assertThat(s.terminals).hasValue(1);
+        assertThat(s.overlaps).as("§1.3: signals never overlap").hasValue(0);
+        assertThat(s.items).hasValue(n); // §1.1: exactly the demand, no more
+        for (int i = 0; i < n; i++) {
+            assertThat(s.seen.get(i)).as("result %d", i).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aCancelRacingRequestsAndCompletionsStopsDeliveryAndUnlinksEveryPendingTimer() throws Exception {
+        Loop live = Loop.builder().name("pub-cancel-race").build();
+        int n = 100_000, threads = 3;
+        AtomicBoolean upstreamCancelled = new AtomicBoolean();
+        Flux<TaskSpec<Integer>> tasks = Flux.range(0, n).map(i -> i % 10 == 9
+                ? TaskSpec.<Integer>delayed(() -> i, Duration.ofHours(1)) // never due during the test
+                : TaskSpec.<Integer>of(() -> i)).doOnCancel(() -> upstreamCancelled.set(true));
+        SerialCheckingSubscriber s = new SerialCheckingSubscriber(n);
+        try (LoopThread thread = LoopThread.start(live)) {
+            TaskPublisher.<Integer>ofSpecs(live, tasks).prefetch(8).build().subscribe(s);
+            CountDownLatch go = new CountDownLatch(1);
+            List<Thread> list = requesters(threads, 2_000, go, s.subscription);
+            Thread canceller = new Thread(() -> {
+                try {
+                    if (!s.firstItems.await(30, TimeUnit.SECONDS)) {
+                        return; // the assertions below fail
+                    }
+                } catch (InterruptedException e) {
+                    return;
+                }
+                s.subscription.cancel(); // mid-stream, while the requesters may still request
+            }, "canceller");
+            canceller.start();
+            go.countDown();
+            for (Thread t : list) {
+                t.join();
+            }
+            canceller.join();
+            assertThat(onTheLoop(live, live::pendingTimers)).as("every timer unlinked").isZero();
+            int delivered = s.items.get();
+            s.subscription.request(100); // §3.6: a no-op after cancel
+            assertThat(onTheLoop(live, () -> live.stats().isBalanced())).isTrue();
+            assertThat(s.items.get()).isEqualTo(delivered);
+            LoopStats stats = onTheLoop(live, live::stats);
+            assertThat(stats.cancelled()).as("the pending timers, cancelled").isPositive();
+            assertThat(stats.queued() + stats.pendingTimers()).isZero();
+        }
+        assertThat(upstreamCancelled).isTrue();
+        assertThat(s.terminals).as("§3.7: no terminal signal after cancel").hasValue(0);
+        assertThat(s.overlaps).as("§1.3: signals never overlap").hasValue(0);
+        assertThat(s.items.get()).isBetween(500, threads * 2_000);
+        for (int i = 0; i < n; i++) {
+            assertThat(s.seen.get(i)).as("result %d", i).isLessThanOrEqualTo(1);
+        }
+    }
+
     @Test
     void cancellationByTheLoopIsAnErrorResult() {
         RecordingSubscriber<TaskResult<Integer>> s = new RecordingSubscriber<>();
