@@ -486,6 +486,75 @@ class LoopSchedulerContractTest {
     }
 
     @Test
+    void aScheduleDisposableReadsDisposedOnceItsTaskRanOrWasCancelledAndAPeriodicOneOnlyOnceCancelled() {
+        Scheduler.Worker worker = scheduler.createWorker();
+        AtomicInteger ran = new AtomicInteger();
+        Disposable now = scheduler.schedule(ran::incrementAndGet);
+        Disposable later = worker.schedule(ran::incrementAndGet, 1, TimeUnit.SECONDS);
+        Disposable cancelled = worker.schedule(ran::incrementAndGet, 1, TimeUnit.SECONDS);
+        Disposable ticking = worker.schedulePeriodically(ran::incrementAndGet, 1, 1, TimeUnit.SECONDS);
+        assertThat(List.of(now, later, cancelled, ticking)).noneMatch(Disposable::isDisposed);
+        cancelled.dispose();
+        assertThat(cancelled.isDisposed()).isTrue();
+        loop.runUntilIdle();
+        assertThat(now.isDisposed()).as("ran").isTrue();
+        assertThat(later.isDisposed()).isFalse();
+        clock.advanceBy(Duration.ofSeconds(2));
+        assertThat(ran).hasValue(1 + 1 + 2);
+        assertThat(later.isDisposed()).as("ran").isTrue();
+        assertThat(ticking.isDisposed()).as("a periodic task lives on").isFalse();
+        ticking.dispose();
+        assertThat(ticking.isDisposed()).isTrue();
+        loop.runUntilIdle();
+        assertThat(loop.pendingTimers()).isZero();
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void aFixedRateTaskRunsAtItsDeadlinesWithoutDriftAndStopsWhenItDisposesItself() {
+        Scheduler.Worker worker = scheduler.createWorker();
+        List<Long> at = new ArrayList<>();
+        Disposable[] self = new Disposable[1];
+        self[0] = worker.schedulePeriodically(() -> {
+            at.add(scheduler.now(TimeUnit.MILLISECONDS));
+            if (at.size() == 4) {
+                self[0].dispose(); // from inside its own run: this run is the last
+            }
+        }, 5, 10, TimeUnit.MILLISECONDS);
+        clock.advanceBy(Duration.ofMillis(7));
+        clock.advanceBy(Duration.ofMillis(21)); // one advance past two deadlines: each runs at its own
+        assertThat(at).containsExactly(5L, 15L, 25L);
+        clock.advanceBy(Duration.ofSeconds(1));
+        assertThat(at).containsExactly(5L, 15L, 25L, 35L);
+        assertThat(self[0].isDisposed()).isTrue();
+        assertThat(loop.pendingTimers()).as("its timer left the wheel").isZero();
+        assertThat(loop.stats().cancelled()).isEqualTo(1);
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void aWorkerDisposedByOneOfItsOwnTasksCancelsItsOtherTasksAndTimers() {
+        Scheduler.Worker worker = scheduler.createWorker();
+        List<String> ran = new ArrayList<>();
+        worker.schedule(() -> ran.add("delayed"), 1, TimeUnit.SECONDS);
+        Disposable ticking = worker.schedulePeriodically(() -> ran.add("tick"), 1, 1, TimeUnit.SECONDS);
+        Disposable self = worker.schedule(() -> {
+            ran.add("self");
+            worker.dispose();
+        });
+        Disposable queued = worker.schedule(() -> ran.add("queued"));
+        loop.runUntilIdle();
+        clock.advanceBy(Duration.ofSeconds(5));
+        assertThat(ran).containsExactly("self");
+        assertThat(List.of(ticking, self, queued)).allMatch(Disposable::isDisposed);
+        assertThat(worker.isDisposed()).isTrue();
+        assertThat(loop.pendingTimers()).isZero();
+        assertThat(loop.stats().cancelled()).isEqualTo(3);
+        assertThat(loop.stats().isBalanced()).isTrue();
+        assertThatThrownBy(() -> worker.schedule(NOOP)).isInstanceOf(RejectedExecutionException.class);
+    }
+
+    @Test
     void cancellingOneOf100kPendingWorkerTimersIsConstantTime() {
         Scheduler.Worker worker = scheduler.createWorker();
         int n = 100_000;
@@ -543,17 +612,20 @@ class LoopSchedulerContractTest {
             s.schedule(() -> {
                 throw boom;
             });
-            s.createWorker().schedule(() -> {
+            Scheduler.Worker worker = s.createWorker();
+            worker.schedule(() -> {
                 throw boom;
             });
             s.schedule(after::incrementAndGet);
+            worker.schedule(after::incrementAndGet); // the worker keeps going too
             hooked.runUntilIdle();
             assertThat(reported).containsExactly(boom, boom);
             assertThat(failures).containsExactly(boom, boom);
-            assertThat(after).hasValue(1);
+            assertThat(after).hasValue(2);
+            assertThat(worker.isDisposed()).isFalse();
             LoopStats stats = hooked.stats();
             assertThat(stats.failed()).isEqualTo(2);
-            assertThat(stats.completed()).isEqualTo(1);
+            assertThat(stats.completed()).isEqualTo(2);
         } finally {
             Thread.currentThread().setUncaughtExceptionHandler(previous);
         }
