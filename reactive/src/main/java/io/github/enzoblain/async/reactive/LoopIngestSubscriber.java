@@ -1,5 +1,6 @@
 package io.github.enzoblain.async.reactive;
 
+import io.github.enzoblain.async.core.DropAware;
 import io.github.enzoblain.async.core.Loop;
 import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscriber;
@@ -35,7 +36,11 @@ import java.util.function.Consumer;
  *
  * <p><b>Failures.</b> A handler that throws, an item the loop refuses, or an upstream error ends the ingestion:
  * the subscription is cancelled (if still active), items not yet handled are dropped, and {@link #completion()} fails
- * with that error.
+ * with that error. So do, with a {@link RejectedExecutionException}, an item the loop refuses after it was handed over
+ * (taken in from another thread while a bounded run queue is full) and the retry timer (see below) when the loop's
+ * close or {@code shutdownNow()} cancels it: that item, or that request for more, would never come, and the completion
+ * would wait for it forever. Items still queued when {@code shutdownNow()} is called come back unhandled in the list it
+ * returns, and the loop does not tell this subscriber of them: cancel it then.
  *
  * @param <T> the item type
  */
@@ -57,6 +62,9 @@ public final class LoopIngestSubscriber<T> implements Subscriber<T> {
      *   into the run queue, so the run queue's depth is exact when the next request is computed.
      * - If nothing of ours is in the loop, nothing is owed, and the loop is above its high watermark or full with other
      *   work, a one-millisecond timer retries: otherwise nobody would ever ask again.
+     * - Both tasks we hand the loop are DropAware: a run the loop drops (an item refused at intake, a retry timer
+     *   cancelled by a close or shutdownNow) is never coming, so the ingestion fails rather than wait for it. The loop
+     *   does not tell the plain execute() tasks that shutdownNow hands back unrun (see the class javadoc).
      */
 
     /** The window when none is configured. */
@@ -70,8 +78,8 @@ public final class LoopIngestSubscriber<T> implements Subscriber<T> {
     private final int batch;
     private final AtomicReferenceArray<T> ring;
     private final int mask;
-    private final Runnable handleNext = this::handleNext;
-    private final Runnable retry = this::replenish;
+    private final Runnable handleNext = new HandleNext();
+    private final Runnable retry = new Retry();
 
     private final AtomicReference<Subscription> subscription = new AtomicReference<>();
     private final AtomicInteger wip = new AtomicInteger();
@@ -280,6 +288,47 @@ public final class LoopIngestSubscriber<T> implements Subscriber<T> {
             s.cancel(); // §2.6, §3.12: the ingestion is over
         }
         completion.completeExceptionally(error);
+    }
+
+    private RejectedExecutionException shutDown(String what) {
+        return new RejectedExecutionException("loop '" + loop.name() + "' shut down with " + what);
+    }
+
+    /** One run per item handed over (see handleNext). */
+    private final class HandleNext implements Runnable, DropAware {
+        @Override
+        public void run() {
+            handleNext();
+        }
+
+        @Override
+        public void rejected(RejectedExecutionException reason) {
+            fail(reason); // never run, and it never will: the ingestion cannot finish
+        }
+
+        /** DropAware's contract covers a shutdownNow(), but the loop tells no plain task of it (class javadoc). */
+        @Override
+        public void cancelledByLoop() {
+            fail(shutDown("items of this subscriber not yet handled"));
+        }
+    }
+
+    /** The retry timer (see requestMore). */
+    private final class Retry implements Runnable, DropAware {
+        @Override
+        public void run() {
+            replenish();
+        }
+
+        @Override
+        public void rejected(RejectedExecutionException reason) {
+            fail(reason); // never run, and it never will: the ingestion cannot finish
+        }
+
+        @Override
+        public void cancelledByLoop() {
+            fail(shutDown("this subscriber waiting to request more"));
+        }
     }
 
     /** Stands for a subscription given up. */

@@ -121,6 +121,48 @@ class LoopIngestSubscriberTest {
     }
 
     @Test
+    void aRetryTimerTheLoopsCloseCancelsFailsTheCompletionAndCancelsTheUpstream() {
+        Loop loop = Loop.builder().name("closing").clock(new VirtualClock()).runQueue(RunQueues.boundedFifo(32))
+                .watermarks(8, 2).build();
+        loop.submit(() -> {
+            for (int i = 0; i < 10; i++) {
+                loop.execute(() -> { }); // someone else's work: above the high watermark
+            }
+        });
+        loop.runOnce();
+        AtomicBoolean cancelled = new AtomicBoolean();
+        LoopIngestSubscriber<Integer> s = LoopIngestSubscriber.create(loop, i -> { }, 16);
+        Flux.range(0, 50).doOnCancel(() -> cancelled.set(true)).subscribe(s); // nothing asked: a retry timer is armed
+        loop.close(); // runs the ready work, cancels the pending timers: the retry never comes
+        assertThat(s.completion().toCompletableFuture()).as("nobody would ever ask again").isCompletedExceptionally();
+        assertThatThrownBy(() -> s.completion().toCompletableFuture().join())
+                .hasRootCauseInstanceOf(java.util.concurrent.RejectedExecutionException.class)
+                .hasRootCauseMessage("loop 'closing' shut down with this subscriber waiting to request more");
+        assertThat(cancelled).isTrue();
+        assertThat(s.handled()).isZero();
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void anItemTheLoopRefusesAfterItWasHandedOverFailsTheCompletionAndCancelsTheUpstream() {
+        Loop loop = Loop.builder().clock(new VirtualClock()).runQueue(RunQueues.boundedFifo(4))
+                .errorHandler(e -> { throw new AssertionError("the subscriber is told itself", e); }).build();
+        loop.execute(() -> { }); // from this thread: in the inbox, so the subscriber still sees room for four
+        AtomicBoolean cancelled = new AtomicBoolean();
+        LoopIngestSubscriber<Integer> s = LoopIngestSubscriber.create(loop, i -> { });
+        Flux.range(0, 100).doOnCancel(() -> cancelled.set(true)).subscribe(s);
+        loop.runUntilIdle(); // takes in the five: the last of ours finds the run queue full
+        assertThat(s.completion().toCompletableFuture()).as("that item is never handled: it cannot complete")
+                .isCompletedExceptionally();
+        assertThatThrownBy(() -> s.completion().toCompletableFuture().join())
+                .hasRootCauseInstanceOf(java.util.concurrent.RejectedExecutionException.class)
+                .hasRootCauseMessage("loop 'loop': run queue full (capacity 4)");
+        assertThat(cancelled).isTrue();
+        assertThat(s.handled()).isZero(); // the ingestion failed before the loop ran the three it took in
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    @Test
     void upstreamErrorFailsTheCompletion() {
         Loop loop = Loop.builder().clock(new VirtualClock()).build();
         LoopIngestSubscriber<Integer> s = LoopIngestSubscriber.create(loop, i -> { });
