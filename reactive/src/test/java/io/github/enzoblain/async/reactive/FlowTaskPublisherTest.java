@@ -70,7 +70,9 @@ class FlowTaskPublisherTest {
                 }).doOnCancel(() -> upstreamCancelled.set(true)));
         AtomicInteger items = new AtomicInteger();
         AtomicReference<Throwable> error = new AtomicReference<>();
-        FlowTaskPublisher.from(FlowTaskPublisher.<Long>builder(loop, endless).build()).subscribe(new Flow.Subscriber<>() {
+        Flow.Publisher<TaskResult<Long>> results = FlowTaskPublisher.from(FlowTaskPublisher.<Long>builder(loop, endless)
+                .build());
+        results.subscribe(new Flow.Subscriber<>() {
             @Override
             public void onSubscribe(Flow.Subscription s) {
                 s.request(1_000);
