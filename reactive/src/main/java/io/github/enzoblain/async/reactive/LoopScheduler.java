@@ -3,6 +3,7 @@ package io.github.enzoblain.async.reactive;
 import io.github.enzoblain.async.core.IdleStrategy;
 import io.github.enzoblain.async.core.Loop;
 import io.github.enzoblain.async.core.LoopThread;
+import io.github.enzoblain.async.core.time.Clock;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -48,8 +49,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * call returned (scheduled from another thread and taken in while a bounded run queue is full, or after the loop
  * terminated) reads disposed and is reported through Reactor's error hooks ({@code Schedulers.onHandleError}): Reactor
  * has no signal for a refusal after the call, so bound the wait of anything that depends on such a task.
- * {@link #now(TimeUnit)} reads the loop's clock, so virtual time works. After {@link #dispose()} or {@link #disposeGracefully()}, every {@code schedule*} call
- * (on the scheduler and on its workers) throws the {@link java.util.concurrent.RejectedExecutionException} of
+ * {@link #now(TimeUnit)} reads the loop's clock, so virtual time works; on a loop on the system clock, in milliseconds
+ * or coarser it reads the wall clock, as Reactor's schedulers do, so {@code timestamp()} and {@code timed()} give real
+ * instants. After {@link #dispose()} or {@link #disposeGracefully()}, every {@code schedule*} call (on the scheduler and
+ * on its workers) throws the {@link java.util.concurrent.RejectedExecutionException} of
  * {@link reactor.core.Exceptions#failWithRejected()}; {@link #createWorker()} still returns a worker, already disposed,
  * whose calls throw it too (as Reactor's schedulers do, so operators turn it into an {@code onError}); {@link #init()}
  * throws {@link IllegalStateException}. A task that throws is reported as Reactor reports it (the thread's uncaught
@@ -88,6 +91,7 @@ public final class LoopScheduler implements Scheduler {
     private static final int OPEN = 0, DRAINING = 1, DISPOSED = 2;
 
     private final Loop loop;
+    private final boolean systemClock; // System.nanoTime(): now() in milliseconds or coarser is the wall clock
     private final LoopThread thread;
     private final TaskLane direct;
     private final AtomicLong workerIds = new AtomicLong();
@@ -101,6 +105,7 @@ public final class LoopScheduler implements Scheduler {
 
     private LoopScheduler(Loop loop, LoopThread thread, CompletableFuture<Void> threadEnded) {
         this.loop = loop;
+        this.systemClock = loop.clock() == Clock.system();
         this.thread = thread;
         this.threadEnded = threadEnded;
         this.direct = new TaskLane(this, "direct");
@@ -164,9 +169,17 @@ public final class LoopScheduler implements Scheduler {
         return direct.runAtFixedRate(task, initialDelay, period, unit);
     }
 
-    /** @return the loop clock's reading in {@code unit} (virtual time under a {@code VirtualClock}) */
+    /**
+     * @return the loop clock's reading in {@code unit} (virtual time under a {@code VirtualClock}); on a loop on the
+     *     system clock, whose readings mean nothing but their differences, in milliseconds or coarser the wall clock
+     *     ({@link System#currentTimeMillis()}), as Reactor's schedulers answer: operators such as {@code timestamp()}
+     *     read it as the epoch time
+     */
     @Override
     public long now(TimeUnit unit) {
+        if (systemClock && unit.compareTo(TimeUnit.MILLISECONDS) >= 0) {
+            return unit.convert(System.currentTimeMillis(), TimeUnit.MILLISECONDS); // Scheduler.now's default
+        }
         return unit.convert(loop.now(), TimeUnit.NANOSECONDS);
     }
 

@@ -666,6 +666,28 @@ class LoopSchedulerContractTest {
     }
 
     @Test
+    void onASystemClockLoopNowInMillisecondsOrCoarserIsTheWallClockAsOnReactorsSchedulers() {
+        Loop real = Loop.create();
+        LoopScheduler s = LoopScheduler.create(real);
+        try {
+            long before = System.currentTimeMillis();
+            long millis = s.now(TimeUnit.MILLISECONDS);
+            long seconds = s.now(TimeUnit.SECONDS);
+            Long stamped = Mono.just(1).timestamp(s).map(t -> t.getT1()).block();
+            long after = System.currentTimeMillis();
+            assertThat(millis).isBetween(before, after);
+            assertThat(seconds).isBetween(before / 1000, after / 1000);
+            assertThat(stamped).as("timestamp(): the epoch time, as on Reactor's schedulers").isBetween(before, after);
+            long n0 = real.now();
+            long nanos = s.now(TimeUnit.NANOSECONDS);
+            long n1 = real.now();
+            assertThat(nanos).as("finer units: the loop's clock").isBetween(n0, n1);
+        } finally {
+            real.close();
+        }
+    }
+
+    @Test
     void workerTasksAreLabelledForTraces() {
         List<String> labels = new ArrayList<>();
         Loop hooked = Loop.builder().listener(new LoopListener() {
