@@ -17,7 +17,9 @@ import java.util.concurrent.Callable;
  * <p><b>Concurrency and visibility.</b> Cold and unicast per subscription: each {@link #subscribe(Subscriber)} subscribes
  * to the upstream once and runs its own tasks. {@code request} and {@code cancel} are safe from any thread; signals to
  * the subscriber are serialised (§1.3) and happen on whichever thread is running the subscription's drain at the time:
- * usually the loop's thread, as tasks complete, otherwise a thread calling {@code request} or the upstream's thread.
+ * usually the loop's thread, as tasks complete, otherwise a thread calling {@code request} or the upstream's thread;
+ * none while {@code onSubscribe} runs (what a {@code request} made meanwhile, from any thread, calls for is signalled on
+ * the subscribing thread once {@code onSubscribe} has returned).
  * Everything a task wrote happens-before the {@code onNext} carrying its result.
  *
  * <p><b>Order.</b> By default results come in completion order; with {@link Builder#ordered(boolean) ordered(true)}

@@ -31,7 +31,8 @@ final class TaskSubscription<T> implements Subscription, Subscriber<Object> {
      *
      * - Drain: a work-in-progress counter (as in reactive-streams-jvm's AsyncIterablePublisher and Reactor's
      *   operators). Whoever moves it from 0 runs the state machine until no signal was missed; the others return at
-     *   once, which also bounds the recursion request -> onNext -> request (§3.3).
+     *   once, which also bounds the recursion request -> onNext -> request (§3.3). start() holds the counter while
+     *   the downstream's onSubscribe runs, so nothing is signalled before it returns (§1.3), whichever thread requests.
      * - Admission: `inFlight` counts tasks submitted and not yet emitted. Tasks are submitted only while
      *   inFlight < min(demand + prefetch, maxInFlight, run-queue capacity), and the upstream is asked for no more than that window
      *   minus what is in flight and what it still owes, so a well-behaved upstream never makes us buffer (§1.1); an
@@ -85,13 +86,14 @@ final class TaskSubscription<T> implements Subscription, Subscriber<Object> {
 
     void start(Publisher<?> tasks) {
         Subscriber<? super TaskResult<T>> d = downstream;
+        wip.set(1); // hold the drain: a request(0) from a thread onSubscribe handed us to must not overtake it (§1.3)
         try {
             d.onSubscribe(this); // §1.9: onSubscribe before any other signal
         } catch (Throwable e) { // §2.13: the subscriber broke the contract; treat the subscription as cancelled
             LOG.log(System.Logger.Level.WARNING, "onSubscribe threw; subscription cancelled", e);
-            cancel();
-            return;
+            cancelled = true;
         }
+        drainLoop(1); // what came during onSubscribe (request, cancel) is served now, on this thread
         if (cancelled) {
             drain();
             return;
@@ -166,7 +168,11 @@ final class TaskSubscription<T> implements Subscription, Subscriber<Object> {
         if (wip.getAndIncrement() != 0) {
             return;
         }
-        int missed = 1;
+        drainLoop(1);
+    }
+
+    /** Runs the state machine until no signal was missed; the caller moved {@code wip} from 0. */
+    private void drainLoop(int missed) {
         while (true) {
             if (!terminated) {
                 step();

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -219,6 +220,45 @@ class TaskPublisherTest {
         assertThat(s.error).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("3.9");
         loop.runUntilIdle();
         assertThat(s.items).isEmpty();
+    }
+
+    @Test
+    void aBadRequestFromAnotherThreadDuringOnSubscribeIsSignalledOnlyOnceOnSubscribeReturned() {
+        AtomicBoolean inOnSubscribe = new AtomicBoolean();
+        AtomicBoolean overlapped = new AtomicBoolean();
+        AtomicReference<Throwable> error = new AtomicReference<>();
+        TaskPublisher.<Integer>of(loop, values(10)).subscribe(new Subscriber<>() {
+            @Override
+            public void onSubscribe(Subscription s) {
+                inOnSubscribe.set(true);
+                Thread other = new Thread(() -> s.request(0)); // §3.9 violated, from a thread it handed s to
+                other.start();
+                try {
+                    other.join(); // the request has returned: its onError, if sent meanwhile, overlapped this call
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+                inOnSubscribe.set(false);
+            }
+
+            @Override
+            public void onNext(TaskResult<Integer> r) {
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                overlapped.compareAndSet(false, inOnSubscribe.get());
+                error.set(t);
+            }
+
+            @Override
+            public void onComplete() {
+            }
+        });
+        assertThat(overlapped).as("§1.3: onError never runs concurrently with onSubscribe").isFalse();
+        assertThat(error.get()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("3.9");
+        loop.runUntilIdle();
+        assertThat(loop.stats().submitted()).isZero();
     }
 
     @Test
