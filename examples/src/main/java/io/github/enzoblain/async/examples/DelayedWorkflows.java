@@ -12,8 +12,8 @@ import java.util.SplittableRandom;
 
 /**
  * Use 3: cancellable delayed workflows. Many order-fulfilment workflows run at once on one loop, every step a delayed
- * task: a payment call with a gateway timeout and retries with exponential backoff, packing, shipping, a daily
- * "your parcel is on its way" reminder, and a five-day SLA timeout over the whole order. Two hours in, customers
+ * task: stock reservation, a payment call with a gateway timeout and retries with exponential backoff, packing,
+ * shipping, a daily "your parcel is on its way" reminder, and a five-day SLA timeout over the whole order. Two hours in, customers
  * cancel a share of the orders in flight; the example shows that their pending timers leave the loop at once (the
  * loop's pending-timer count before and after the cancelling task) and that no step of a cancelled order ever runs,
  * while every other order finishes on time. Seven days of virtual time run in well under a second.
