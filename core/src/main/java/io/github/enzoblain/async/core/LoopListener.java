@@ -42,7 +42,11 @@ public interface LoopListener {
     default void onCancel(TaskHandle<?> task) {
     }
 
-    /** A task was rejected: the loop was closed, or its bounded queue full. */
+    /**
+     * A task the loop had taken in was rejected: its bounded run queue was full (the task itself, or a queued task the
+     * admission policy evicted for it), or it was still in the inbox when the loop terminated. A task refused at the
+     * call (the loop closed, or its inbox full) makes no event: the call throws on the caller's thread instead.
+     */
     default void onReject(TaskHandle<?> task, RejectedExecutionException reason) {
     }
 

@@ -21,7 +21,7 @@ public enum TaskState {
     FAILED,
     /** Cancelled before it ran (or, for a periodic task, between runs). Terminal. */
     CANCELLED,
-    /** Refused: the loop was closed or its bounded run queue full. Terminal. */
+    /** Refused: the loop was closed, its inbox full, or its bounded run queue full (or it was evicted). Terminal. */
     REJECTED;
 
     /** @return whether this state is final */

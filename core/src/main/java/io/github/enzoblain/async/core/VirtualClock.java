@@ -84,9 +84,9 @@ public final class VirtualClock implements Clock {
     }
 
     /**
-     * Jumps to the next timer's deadline, if any, and runs what is due there.
+     * Runs the ready work first, then jumps to the next timer's deadline, if any, and runs what is due there.
      *
-     * @return the tasks run, 0 if no timer is pending
+     * @return the tasks run, that ready work included (0 if nothing was ready and no timer is pending)
      */
     public int advanceToNextTimer() {
         Loop l = loop;

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ListenerTest {
 
@@ -114,6 +115,19 @@ class ListenerTest {
         loop.submit(() -> 1);
         loop.runUntilIdle();
         assertThat(r.events).contains("reject:1");
+    }
+
+    @Test
+    void aRefusalAtTheCallOfAClosedLoopIsNoEvent() {
+        Recorder r = new Recorder("");
+        Loop loop = Loop.builder().listener(r).build();
+        loop.close();
+        List<String> before = new ArrayList<>(r.events);
+        assertThatThrownBy(() -> loop.submit(() -> 1)).isInstanceOf(RejectedExecutionException.class);
+        assertThatThrownBy(() -> loop.execute(() -> { })).isInstanceOf(RejectedExecutionException.class);
+        assertThat(r.events).isEqualTo(before); // the caller heard of it; the listeners did not
+        assertThat(loop.stats().rejected()).isEqualTo(2);
+        assertThat(loop.stats().isBalanced()).isTrue();
     }
 
     @Test

@@ -233,6 +233,17 @@ class TimersTest {
     }
 
     @Test
+    void advanceToNextTimerRunsTheReadyWorkFirstAndCountsIt() {
+        loop.execute(record("ready"));
+        assertThat(clock.advanceToNextTimer()).isEqualTo(1); // no timer pending: the ready task still ran
+        assertThat(clock.nanoTime()).isZero();
+        loop.execute(record("ready2"));
+        loop.schedule(record("t"), Duration.ofMinutes(1));
+        assertThat(clock.advanceToNextTimer()).isEqualTo(2);
+        assertThat(log).containsExactly("ready@0", "ready2@0", "t@60000000000");
+    }
+
+    @Test
     void aThrowingTimerNeverWedgesVirtualTime() {
         loop.schedule(() -> {
             throw new IllegalStateException("boom");

@@ -149,7 +149,10 @@ public final class LoopMetrics implements LoopListener {
 
     // -------------------------------------------------------------------------------------------- readings
 
-    /** @return tasks accepted by the loop (all kinds; rejected at the call from another thread: not seen) */
+    /**
+     * @return tasks accepted by the loop (all kinds; a task refused at the call, because the loop is closed or its
+     *     inbox full, is not seen: {@code Loop.stats()} counts it)
+     */
     public long submitted() {
         return read(DIRECT) + read(DELAYED) + read(PERIODIC);
     }
@@ -199,7 +202,10 @@ public final class LoopMetrics implements LoopListener {
         return read(CANCELLED);
     }
 
-    /** @return tasks rejected on the loop (a full run queue, a closed loop) */
+    /**
+     * @return tasks rejected on the loop ({@link LoopListener#onReject}: a full run queue, or left in the inbox when
+     *     the loop terminated; a refusal at the call is not seen)
+     */
     public long rejected() {
         return read(REJECTED);
     }
