@@ -1482,6 +1482,7 @@ public final class Loop implements Executor, AutoCloseable {
             } else {
                 never.add(r);
                 inc(CANCELLED);
+                cancelledByLoop(r); // told as a tracked one is (LoopTask.cancelByLoop), listener or not
             }
         }
         trackedQueued = 0; // the queue is empty

@@ -193,6 +193,17 @@ class DropAwareTest {
         stopping.submit(new Pending("queued"));
         assertThat(stopping.shutdownNow()).hasSize(1);
         assertThat(told).containsExactly("queued");
+        told.clear();
+        // a plain execute() task has no handle: it is told all the same, with a listener (which tracks it) or without
+        for (boolean hooked : new boolean[] {false, true}) {
+            Loop.Builder b = Loop.builder().errorHandler(reported::add);
+            Loop plain = (hooked ? b.listener(new LoopListener() { }) : b).build();
+            Pending p = new Pending("plain, hooked=" + hooked);
+            plain.execute(p);
+            assertThat(plain.shutdownNow()).containsExactly(p);
+            assertThat(plain.stats().isBalanced()).isTrue();
+        }
+        assertThat(told).containsExactly("plain, hooked=false", "plain, hooked=true");
         assertThat(reported).isEmpty();
         assertThat(closing.stats().isBalanced()).isTrue();
         assertThat(stopping.stats().isBalanced()).isTrue();
