@@ -1394,7 +1394,9 @@ public final class Loop implements Executor, AutoCloseable {
     /**
      * Stops at once: no new submissions; every queued task and pending timer is cancelled and returned, none runs.
      * If another thread drives, it hands the tasks over after its current task; from one of the loop's own tasks, the
-     * loop stops after that task.
+     * loop stops after that task. A spawned task awaiting its stage is not cancelled (it has already run; its stage is
+     * not the loop's): the loop terminates once the last such stage has completed and a driver has taken that in (a
+     * {@code LoopThread} does at once; a loop driven by its caller, at its next driving call or {@link #close()}).
      *
      * @return the tasks that never ran, as the user's {@link Runnable}s (a {@link Callable} is wrapped)
      */

@@ -137,6 +137,24 @@ class ShutdownTest {
     }
 
     @Test
+    void shutdownNowLeavesASpawnedTaskAwaitingItsStageAndTheLoopEndsWhenItCompletes() {
+        Loop loop = Loop.builder().clock(clock).build();
+        java.util.concurrent.CompletableFuture<String> external = new java.util.concurrent.CompletableFuture<>();
+        TaskHandle<String> h = loop.spawn(() -> external);
+        loop.runUntilIdle();
+        assertThat(loop.shutdownNow()).isEmpty();
+        assertThat(h.state()).isEqualTo(TaskState.RUNNING);
+        assertThat(loop.isShutdown()).isTrue();
+        assertThat(loop.isTerminated()).isFalse();
+        external.complete("done"); // handed to the loop through its inbox: nobody drives it yet
+        assertThat(loop.isTerminated()).isFalse();
+        loop.runUntilIdle();
+        assertThat(h.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(loop.isTerminated()).isTrue();
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    @Test
     void onARealClockCloseRunsTheOneShotTimersAndEndsPeriodicOnesAtOnce() throws Exception {
         Loop loop = Loop.builder().closeRunsTimers(true).build();
         TaskHandle<Void> hourly = loop.scheduleAtFixedRate(() -> { }, Duration.ofHours(1), Duration.ofHours(1));
