@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * it instead of overtaking them as a timer due at once (the first run of a fixed-rate task due at once is a timer, and
  * runs before the ready tasks: the loop runs due timers first). Disposables returned by {@code schedule} cancel in
  * O(1) from any thread: on the loop's thread the timer is unlinked at once, from another thread at the loop's next
- * step.
+ * step (a parked loop is not woken for it: see {@link io.github.enzoblain.async.core.Cancellable#cancel()}).
  *
  * <p><b>Two ways to get one.</b>
  * <ul>
