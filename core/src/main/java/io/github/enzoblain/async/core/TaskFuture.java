@@ -2,13 +2,16 @@ package io.github.enzoblain.async.core;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 /**
  * The stage and future of a {@link LoopTask}: completed only by the task. Its {@code cancel} cancels the task; the
- * completing methods a caller could use to forge a result throw {@link UnsupportedOperationException}; a blocking get on
- * the loop's own driver thread fails fast instead of waiting forever.
+ * completing methods a caller could use to forge a result ({@code complete*}, {@code obtrude*}, and {@code orTimeout},
+ * which completes it too) throw {@link UnsupportedOperationException}; a blocking get on the loop's own driver thread
+ * fails fast instead of waiting forever.
  */
 final class TaskFuture<T> extends CompletableFuture<T> {
 
@@ -54,6 +57,31 @@ final class TaskFuture<T> extends CompletableFuture<T> {
     @Override
     public void obtrudeException(Throwable ex) {
         throw new UnsupportedOperationException("a task's result is set by the task");
+    }
+
+    // the JDK's completeAsync completes through an internal method, around complete(): it would forge a result;
+    // orTimeout and completeOnTimeout call the methods above on the JDK's delayer thread, where the refusal is lost
+    // and the stage never times out. All three refuse at the call instead.
+
+    @Override
+    public CompletableFuture<T> completeAsync(Supplier<? extends T> supplier) {
+        throw new UnsupportedOperationException("a task's result is set by the task");
+    }
+
+    @Override
+    public CompletableFuture<T> completeAsync(Supplier<? extends T> supplier, Executor executor) {
+        throw new UnsupportedOperationException("a task's result is set by the task");
+    }
+
+    @Override
+    public CompletableFuture<T> orTimeout(long timeout, TimeUnit unit) {
+        throw new UnsupportedOperationException("a task's result is set by the task; use copy().orTimeout(...)");
+    }
+
+    @Override
+    public CompletableFuture<T> completeOnTimeout(T value, long timeout, TimeUnit unit) {
+        throw new UnsupportedOperationException(
+                "a task's result is set by the task; use copy().completeOnTimeout(...)");
     }
 
     @Override

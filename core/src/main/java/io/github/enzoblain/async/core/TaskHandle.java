@@ -42,7 +42,13 @@ public interface TaskHandle<T> extends Cancellable {
     @Override
     boolean cancel();
 
-    /** @return the result as a stage; completes exceptionally with the failure, a cancellation or the rejection */
+    /**
+     * @return the result as a stage; completes exceptionally with the failure, a cancellation or the rejection. Only
+     *     the loop completes it: its {@code toCompletableFuture()}'s completing methods ({@code complete},
+     *     {@code completeAsync}, {@code completeExceptionally}, {@code obtrude*}, and {@code orTimeout} and
+     *     {@code completeOnTimeout}, which complete it too) throw {@link UnsupportedOperationException}; to bound a
+     *     wait, derive a stage first ({@code copy().orTimeout(...)})
+     */
     CompletionStage<T> toCompletionStage();
 
     /**

@@ -42,7 +42,10 @@ class NoHiddenThreadsTest {
                     .filter(p -> !p.getFileName().toString().equals("LoopThread.java"))
                     .filter(p -> {
                         try {
-                            String s = Files.readString(p);
+                            // a declaration that overrides a JDK async method (TaskFuture refuses completeAsync)
+                            // calls nothing: only calls count
+                            String s = Files.readString(p)
+                                    .replaceAll("(?m)^\\s*public\\s[^=;]*\\w+Async\\([^)]*\\)\\s*\\{\\s*$", "");
                             return s.contains("new Thread(") || s.contains("Executors.") || s.contains(".start()")
                                     || s.contains("ForkJoinPool") || s.contains("Async(");
                         } catch (IOException e) {

@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -113,6 +115,18 @@ class TaskHandleTest {
         assertThatThrownBy(() -> f.complete("fake")).isInstanceOf(UnsupportedOperationException.class);
         assertThatThrownBy(() -> f.completeExceptionally(new RuntimeException()))
                 .isInstanceOf(UnsupportedOperationException.class);
+        // the JDK's own completing methods go around complete(): each must refuse at the call too, not forge a value
+        // (completeAsync) or fail unseen on the JDK's delayer thread and never time out (orTimeout, completeOnTimeout)
+        assertThatThrownBy(() -> f.completeAsync(() -> "fake", Runnable::run))
+                .isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> f.completeAsync(() -> "fake")).isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> f.orTimeout(1, TimeUnit.MILLISECONDS))
+                .isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> f.completeOnTimeout("fake", 1, TimeUnit.MILLISECONDS))
+                .isInstanceOf(UnsupportedOperationException.class);
+        assertThat(f.copy().orTimeout(1, TimeUnit.MILLISECONDS)).failsWithin(Duration.ofSeconds(5))
+                .withThrowableOfType(ExecutionException.class).withCauseInstanceOf(TimeoutException.class);
+        assertThat(f).isNotDone();
         assertThat(h.future().cancel(true)).isTrue();
         assertThat(h.state()).isEqualTo(TaskState.CANCELLED);
         loop.runUntilIdle();
