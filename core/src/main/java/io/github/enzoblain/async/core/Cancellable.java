@@ -4,8 +4,11 @@ package io.github.enzoblain.async.core;
  * Something submitted to a {@link Loop} that can still be called off: what {@link Loop#executeAfter} returns, and the
  * smallest part of every {@link TaskHandle}.
  *
- * <p><b>Concurrency.</b> Both methods are safe from any thread. A thread that sees {@link #isDone()} return true also
- * sees everything the task wrote before it ended (the state is published with volatile semantics).
+ * <p><b>Concurrency.</b> Both methods are safe from any thread. A {@link TaskHandle}'s {@link #isDone()} turns true
+ * when the task has ended, and a thread that sees it true also sees everything the task wrote before (the state is
+ * published with volatile semantics). The light timer of {@link Loop#executeAfter} reads done from the moment it fires,
+ * before its body runs, so its {@code isDone()} says only that {@link #cancel()} can no longer stop it, and publishes
+ * nothing the body writes.
  */
 public interface Cancellable {
 
@@ -18,6 +21,9 @@ public interface Cancellable {
      */
     boolean cancel();
 
-    /** @return whether the task has ended: ran, was cancelled or was rejected */
+    /**
+     * @return whether the task can no longer be cancelled: it was cancelled or rejected, or it ran (a handle: it has
+     *     ended; a light timer: it has fired, and its body may still be running)
+     */
     boolean isDone();
 }

@@ -161,6 +161,22 @@ class LightTimerTest {
     }
 
     @Test
+    void aLightTimerReadsDoneFromTheMomentItFiresUnlikeAHandle() {
+        Cancellable[] light = new Cancellable[1];
+        TaskHandle<?>[] handle = new TaskHandle<?>[1];
+        light[0] = loop.executeAfter(() -> {
+            log.add("light: done=" + light[0].isDone() + ", cancel=" + light[0].cancel());
+        }, Duration.ofSeconds(1));
+        handle[0] = loop.schedule(() -> {
+            log.add("handle: done=" + handle[0].isDone() + ", cancel=" + handle[0].cancel());
+        }, Duration.ofSeconds(1));
+        clock.advanceBy(Duration.ofSeconds(1));
+        assertThat(log).containsExactly("light: done=true, cancel=false", "handle: done=false, cancel=false");
+        assertThat(light[0].isDone()).isTrue();
+        assertThat(handle[0].isDone()).isTrue();
+    }
+
+    @Test
     void aThrowingLightTimerFailsAndTheLoopGoesOn() {
         IllegalStateException boom = new IllegalStateException("boom");
         loop.executeAfter(() -> {
