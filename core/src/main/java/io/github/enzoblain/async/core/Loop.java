@@ -1993,7 +1993,11 @@ public final class Loop implements Executor, AutoCloseable {
             return this;
         }
 
-        /** @return a new loop */
+        /**
+         * @return a new loop
+         * @throws IllegalArgumentException if a listener's {@link LoopListener#trackingInterval()} is below 1
+         * @throws IllegalStateException    if the clock is a {@link VirtualClock} that already belongs to another loop
+         */
         public Loop build() {
             return new Loop(this);
         }
