@@ -12,10 +12,11 @@ import java.util.concurrent.RejectedExecutionException;
  * {@link LoopStats#listenerErrors()}; the other listeners still run and the task's fate is unchanged.
  *
  * <p><b>Tracking.</b> Tasks submitted with a handle ({@code submit}, {@code schedule}, {@code spawn}) always produce
- * events. A plain {@code execute(Runnable)} task produces events only if the loop tracks it (gives it a handle and
- * clock readings, which costs far more than the task itself): with no listener, never, and {@code execute} allocates
- * nothing; with listeners, one plain task in {@link #trackingInterval()} (the smallest interval among the loop's
- * listeners), counted from the first. {@link LoopStats} counts every task either way.
+ * events, once the call has not refused them (see {@link #onReject}). A plain {@code execute(Runnable)} task produces
+ * events only if the loop tracks it (gives it a handle and clock readings, which costs far more than the task itself):
+ * with no listener, never, and {@code execute} allocates nothing; with listeners, one plain task in
+ * {@link #trackingInterval()} (the smallest interval among the loop's listeners), counted from the first.
+ * {@link LoopStats} counts every task either way.
  */
 public interface LoopListener {
 
