@@ -39,8 +39,8 @@ import java.util.function.Consumer;
  * with that error. So do, with a {@link RejectedExecutionException}, an item the loop refuses after it was handed over
  * (taken in from another thread while a bounded run queue is full) and the retry timer (see below) when the loop's
  * close or {@code shutdownNow()} cancels it: that item, or that request for more, would never come, and the completion
- * would wait for it forever. Items still queued when {@code shutdownNow()} is called come back unhandled in the list it
- * returns, and the loop does not tell this subscriber of them: cancel it then.
+ * would wait for it forever. So do, the same way, items still queued when {@code shutdownNow()} is called: they come
+ * back unhandled in the list it returns, and the loop tells this subscriber of them.
  *
  * @param <T> the item type
  */
@@ -63,8 +63,8 @@ public final class LoopIngestSubscriber<T> implements Subscriber<T> {
      * - If nothing of ours is in the loop, nothing is owed, and the loop is above its high watermark or full with other
      *   work, a one-millisecond timer retries: otherwise nobody would ever ask again.
      * - Both tasks we hand the loop are DropAware: a run the loop drops (an item refused at intake, a retry timer
-     *   cancelled by a close or shutdownNow) is never coming, so the ingestion fails rather than wait for it. The loop
-     *   does not tell the plain execute() tasks that shutdownNow hands back unrun (see the class javadoc).
+     *   cancelled by a close or shutdownNow, an item's run that shutdownNow hands back) is never coming, so the
+     *   ingestion fails rather than wait for it.
      */
 
     /** The window when none is configured. */
@@ -306,7 +306,7 @@ public final class LoopIngestSubscriber<T> implements Subscriber<T> {
             fail(reason); // never run, and it never will: the ingestion cannot finish
         }
 
-        /** DropAware's contract covers a shutdownNow(), but the loop tells no plain task of it (class javadoc). */
+        /** A shutdownNow() handed this run back unrun. */
         @Override
         public void cancelledByLoop() {
             fail(shutDown("items of this subscriber not yet handled"));

@@ -163,6 +163,21 @@ class LoopIngestSubscriberTest {
     }
 
     @Test
+    void itemsAShutdownNowHandsBackFailTheCompletionInsteadOfHangingIt() {
+        Loop loop = Loop.builder().name("stopping").clock(new VirtualClock()).build();
+        AtomicBoolean cancelled = new AtomicBoolean();
+        LoopIngestSubscriber<Integer> s = LoopIngestSubscriber.create(loop, i -> { }, 8);
+        Flux.range(0, 100).doOnCancel(() -> cancelled.set(true)).subscribe(s); // 8 items in the loop, not run yet
+        assertThat(loop.shutdownNow()).hasSize(8);
+        assertThat(s.completion().toCompletableFuture()).as("those items never run").isCompletedExceptionally();
+        assertThatThrownBy(() -> s.completion().toCompletableFuture().join())
+                .hasRootCauseInstanceOf(java.util.concurrent.RejectedExecutionException.class)
+                .hasRootCauseMessage("loop 'stopping' shut down with items of this subscriber not yet handled");
+        assertThat(cancelled).isTrue();
+        assertThat(s.handled()).isZero();
+    }
+
+    @Test
     void upstreamErrorFailsTheCompletion() {
         Loop loop = Loop.builder().clock(new VirtualClock()).build();
         LoopIngestSubscriber<Integer> s = LoopIngestSubscriber.create(loop, i -> { });
