@@ -14,9 +14,10 @@ import java.util.concurrent.RejectedExecutionException;
  * <p>The loop checks for this interface only when it drops a task, never on the way to running one. The object checked
  * is the one the caller submitted (the {@code Runnable} or {@code Callable} behind a handle, too). Adapters use it to
  * free what they hold for the task and to report a refusal where their users look: the reactive module's scheduler
- * takes the task out of its lane, and reports a refusal through Reactor's error hooks. A plain task that implements it
- * is not also reported to the loop's {@linkplain Loop.Builder#errorHandler error handler} when refused, since it has
- * been told; a task with a handle is not reported there either way (its handle reads {@link TaskState#REJECTED} or
+ * takes the task out of its lane, and reports a refusal through Reactor's error hooks; its ingestion subscriber fails
+ * the ingestion, which would otherwise wait for the dropped item forever. A plain task that implements it is not also
+ * reported to the loop's {@linkplain Loop.Builder#errorHandler error handler} when refused, since it has been told; a
+ * task with a handle is not reported there either way (its handle reads {@link TaskState#REJECTED} or
  * {@link TaskState#CANCELLED} and its stage fails with the same exception).
  *
  * <p><b>Concurrency.</b> Called once per drop, on the thread that dropped the task: the loop's driver, or a submitter
