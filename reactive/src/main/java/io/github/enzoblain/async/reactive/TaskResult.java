@@ -6,8 +6,9 @@ package io.github.enzoblain.async.reactive;
  *
  * <p>Immutable and safe to share between threads. Times are readings of the loop's clock, in nanoseconds.
  *
- * @param id         the loop's id for the task ({@link io.github.enzoblain.async.core.TaskHandle#id()}), or -1 if the
- *                   loop refused it at submission
+ * @param id         the loop's id for the task ({@link io.github.enzoblain.async.core.TaskHandle#id()}), or -1 if it
+ *                   never reached the loop (refused at submission, or the upstream emitted something not a task:
+ *                   an {@link IllegalArgumentException} then)
  * @param index      the task's position in the upstream sequence, from 0
  * @param value      the task's value (null if it failed, or if it returned null)
  * @param error      why the task failed, was cancelled or was rejected; null on success
