@@ -1526,6 +1526,7 @@ public final class Loop implements Executor, AutoCloseable {
             return false;
         }
         if (stopRequest != null) { // shutdownNow() from another thread: hand its tasks over before anything is dropped
+            drainInbox(); // what other threads submitted before the call is handed back too, as by serveAsDriver
             serveStopRequest();
             return lifecycle == TERMINATED;
         }

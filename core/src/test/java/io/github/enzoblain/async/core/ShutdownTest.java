@@ -245,6 +245,43 @@ class ShutdownTest {
     }
 
     @Test
+    void aForeignShutdownNowServedAfterTheStepsHandsBackWhatWaitsInTheInboxAndRunsNone() throws Exception {
+        // the driver has run out of steps (onIdle: just before it looks at the lifecycle); a task from another thread
+        // is accepted, then another thread calls shutdownNow(): the task was in the loop before the call, so it is
+        // handed back and cancelled, and it never runs
+        AtomicInteger ran = new AtomicInteger();
+        Runnable foreign = ran::incrementAndGet;
+        List<TaskHandle<Void>> handle = new ArrayList<>();
+        List<Runnable> returned = new ArrayList<>();
+        Thread[] stopper = new Thread[1];
+        Loop[] loop = new Loop[1];
+        loop[0] = Loop.builder().clock(clock).listener(new LoopListener() {
+            @Override
+            public void onIdle() {
+                if (stopper[0] != null) {
+                    return;
+                }
+                onAnotherThread(() -> handle.add(loop[0].submit(foreign))); // returned: waits in the inbox
+                stopper[0] = new Thread(() -> returned.addAll(loop[0].shutdownNow()), "stopper");
+                stopper[0].start();
+                while (!loop[0].isShutdown()) { // the stopper waits for this driver to serve its request
+                    Thread.onSpinWait();
+                }
+            }
+        }).build();
+        loop[0].execute(() -> { });
+        loop[0].runUntilIdle(); // the idle event, then the driver serves the stopper's request
+        stopper[0].join();
+        loop[0].runUntilIdle();
+        assertThat(returned).containsExactly(foreign);
+        assertThat(ran.get()).as("never runs").isZero();
+        assertThat(handle.get(0).state()).isEqualTo(TaskState.CANCELLED);
+        assertThat(loop[0].isTerminated()).isTrue();
+        assertThat(loop[0].stats().cancelled()).isEqualTo(1);
+        assertThat(loop[0].stats().isBalanced()).isTrue();
+    }
+
+    @Test
     void shutdownNowFromALowWatermarkListenerAlsoReturnsTheTaskJustTakenOut() {
         List<String> log = new ArrayList<>();
         List<Runnable> returned = new ArrayList<>();
