@@ -614,7 +614,14 @@ public final class Loop implements Executor, AutoCloseable {
             queueGrew();
             return null;
         }
-        Runnable victim = admission.onFull(task, queue);
+        Runnable victim;
+        Throwable policyFailed = null;
+        try {
+            victim = admission.onFull(task, queue);
+        } catch (Throwable error) { // a broken policy refuses the incoming task: it must not lose it, nor the driver
+            victim = null;
+            policyFailed = error;
+        }
         if (victim == null) {
             victim = task;
         }
@@ -624,8 +631,8 @@ public final class Loop implements Executor, AutoCloseable {
         if (announce) { // accepted, then placed or refused by the policy: submit comes before that rejection
             announce((LoopTask<?>) task);
         }
-        RejectedExecutionException e = new RejectedExecutionException(
-                "loop '" + name + "': run queue full (capacity " + queue.capacity() + ")");
+        RejectedExecutionException e = new RejectedExecutionException("loop '" + name + "': run queue full (capacity "
+                + queue.capacity() + ")" + (policyFailed == null ? "" : "; the admission policy threw"), policyFailed);
         rejectQueued(victim, e);
         if (victim != task) { // evicted: its submission returned long ago
             refusedAfterCall(victim, e);

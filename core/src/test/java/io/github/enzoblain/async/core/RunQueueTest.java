@@ -217,6 +217,50 @@ class RunQueueTest {
         assertThat(loop.stats().rejected()).isEqualTo(1);
     }
 
+    @Test
+    void aPolicyThatThrowsRefusesTheIncomingTaskWithItsErrorAsTheCauseAndTheLoopGoesOn() {
+        // a broken policy must not lose the task it was asked about, nor stop the driver: the task is refused
+        List<Throwable> errors = new ArrayList<>();
+        IllegalStateException bug = new IllegalStateException("policy bug");
+        StackOverflowError overflow = new StackOverflowError("policy overflow");
+        boolean[] asError = {false};
+        AdmissionPolicy broken = (incoming, queue) -> {
+            if (asError[0]) {
+                throw overflow;
+            }
+            throw bug;
+        };
+        Loop loop = Loop.builder().runQueue(RunQueues.boundedFifo(1)).admission(broken).errorHandler(errors::add)
+                .build();
+        TaskHandle<Integer> a = loop.submit(() -> 1); // from this thread, not driving: taken in by the driver
+        TaskHandle<Integer> b = loop.submit(() -> 2); // refused at intake
+        Runnable plain = () -> { };
+        loop.execute(plain); // refused at intake too: its caller has no handle
+        loop.runUntilIdle();
+        assertThat(a.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(b.state()).isEqualTo(TaskState.REJECTED);
+        assertThatThrownBy(() -> b.toCompletionStage().toCompletableFuture().join()).cause()
+                .isInstanceOf(RejectedExecutionException.class).cause().isSameAs(bug);
+        assertThat(errors).singleElement().isInstanceOf(RejectedExecutionException.class)
+                .satisfies(e -> assertThat(e.getCause().getCause()).isSameAs(bug));
+        List<Throwable> atCall = new ArrayList<>();
+        loop.execute(() -> {
+            loop.execute(() -> { });
+            asError[0] = true;
+            try {
+                loop.submit(() -> 3);
+            } catch (RejectedExecutionException e) {
+                atCall.add(e);
+            }
+        });
+        loop.runUntilIdle();
+        assertThat(atCall).singleElement().satisfies(e -> assertThat(e.getCause()).isSameAs(overflow));
+        LoopStats s = loop.stats();
+        assertThat(s.rejected()).isEqualTo(3);
+        assertThat(s.completed()).isEqualTo(3);
+        assertThat(s.isBalanced()).as(s.toString()).isTrue();
+    }
+
     private static Runnable dropNewest(Runnable incoming, RunQueue queue) {
         List<Runnable> kept = new ArrayList<>();
         Runnable r;

@@ -5,7 +5,9 @@ package io.github.enzoblain.async.core.queue;
  *
  * <p>A policy returns exactly one task to reject: either {@code incoming} itself, or a task it removed from
  * {@code queue} after which it {@linkplain RunQueue#offer offered} {@code incoming}. The loop completes the rejected task
- * as {@code REJECTED}, so every task still ends in exactly one terminal state.
+ * as {@code REJECTED}, so every task still ends in exactly one terminal state. A policy that throws refuses
+ * {@code incoming}: the loop rejects it with a {@code RejectedExecutionException} whose cause is what the policy threw
+ * (a task the policy removed from the queue before it threw is beyond the loop's reach: a policy must not do that).
  */
 @FunctionalInterface
 public interface AdmissionPolicy {
