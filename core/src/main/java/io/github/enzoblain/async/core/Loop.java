@@ -99,7 +99,8 @@ public final class Loop implements Executor, AutoCloseable {
      * - Ids: TaskIds, a Lamport clock in two halves on a cache line of its own, so that the driver takes an id without
      *   an atomic read-modify-write and other threads taking ids do not contend with the driver's counters.
      * - Time: the wheel runs on nanoseconds since `origin` (the clock reading at construction), so any clock origin
-     *   and any delay up to Long.MAX_VALUE works without overflow; the clock is read only when a timer is pending or a
+     *   and any delay up to Long.MAX_VALUE works without overflow (`relative` saturates: a clock that starts below zero
+     *   can read more than Long.MAX_VALUE ns past its origin); the clock is read only when a timer is pending or a
      *   tracked task needs a timestamp.
      * - Parking: the driver publishes `parkedUntil` (the time, on the wheel's time line, by which it wakes by itself:
      *   the next timer's bound, or Long.MAX_VALUE), re-checks the inbox and the lifecycle, then parks no longer than
@@ -1829,9 +1830,16 @@ public final class Loop implements Executor, AutoCloseable {
         return relative(clock.nanoTime());
     }
 
-    /** A clock reading as nanoseconds since the loop was created (the wheel's time line). */
+    /**
+     * A clock reading as nanoseconds since the loop was created (the wheel's time line), saturated: a clock whose origin
+     * is below zero (System.nanoTime() may be) can read more than Long.MAX_VALUE ns past it.
+     */
     private long relative(long reading) {
-        return Math.max(0, reading - origin);
+        long r = reading - origin;
+        if (((reading ^ origin) & (reading ^ r)) < 0) { // overflowed: the readings are on either side of zero
+            return reading < 0 ? 0 : Long.MAX_VALUE;
+        }
+        return Math.max(0, r);
     }
 
     private void inc(int counter) {

@@ -143,6 +143,27 @@ class TimersTest {
     }
 
     @Test
+    void aClockThatStartsBelowZeroFiresItsTimersAllTheWayToTheEndOfItsRange() {
+        // System.nanoTime() may be negative, and so may a virtual clock's start: the loop's time line, nanoseconds
+        // since its origin, must not wrap round when the clock is more than Long.MAX_VALUE ns past that origin
+        VirtualClock early = new VirtualClock(-1_000);
+        Loop fromBelowZero = Loop.builder().clock(early).build();
+        TaskHandle<?> second = fromBelowZero.schedule(() -> log.add("second@" + early.nanoTime()),
+                Duration.ofSeconds(1));
+        early.advanceTo(Long.MAX_VALUE - 5);
+        assertThat(log).containsExactly("second@999999000");
+        assertThat(second.state()).isEqualTo(TaskState.COMPLETED);
+        TaskHandle<?> atOnce = fromBelowZero.schedule(() -> log.add("at once@" + early.nanoTime()), Duration.ZERO);
+        fromBelowZero.executeAfter(() -> log.add("light@" + early.nanoTime()), 0, TimeUnit.NANOSECONDS);
+        early.advanceTo(Long.MAX_VALUE);
+        assertThat(log).containsExactly("second@999999000", "at once@" + (Long.MAX_VALUE - 5),
+                "light@" + (Long.MAX_VALUE - 5));
+        assertThat(atOnce.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(fromBelowZero.stats().isBalanced()).isTrue();
+        assertThat(fromBelowZero.pendingTimers()).isZero();
+    }
+
+    @Test
     void fixedRateDoesNotDriftAndRunsMissedTicksBackToBack() {
         AtomicInteger runs = new AtomicInteger();
         loop.scheduleAtFixedRate(() -> {
