@@ -59,7 +59,8 @@ import java.util.function.Supplier;
  *
  * <p><b>Input.</b> A null task, a null duration or unit, a non-positive period: {@link NullPointerException} or
  * {@link IllegalArgumentException} at the call, on the caller's thread. A negative delay means "now"; a delay too
- * large to represent saturates (it never fires early and never delays other timers).
+ * large to represent saturates (it never fires early and never delays other timers): a timer due at or past the end of
+ * the clock's range never fires, and a periodic task whose next run would fall there runs no more.
  */
 public final class Loop implements Executor, AutoCloseable {
 
@@ -100,8 +101,11 @@ public final class Loop implements Executor, AutoCloseable {
      *   an atomic read-modify-write and other threads taking ids do not contend with the driver's counters.
      * - Time: the wheel runs on nanoseconds since `origin` (the clock reading at construction), so any clock origin
      *   and any delay up to Long.MAX_VALUE works without overflow (`relative` saturates: a clock that starts below zero
-     *   can read more than Long.MAX_VALUE ns past its origin); the clock is read only when a timer is pending or a
-     *   tracked task needs a timestamp.
+     *   can read more than Long.MAX_VALUE ns past its origin). A deadline that saturates is Long.MAX_VALUE, and since
+     *   it may stand for any time past the range, it is never due: `relative` reads no later than LAST_DUE, so the
+     *   wheel never hands it out (a periodic task whose next run falls there runs no more; a close that runs timers
+     *   cancels it, as it has no deadline to wait for; a virtual advance does not stop at it). The clock is read only
+     *   when a timer is pending or a tracked task needs a timestamp.
      * - Parking: the driver publishes `parkedUntil` (the time, on the wheel's time line, by which it wakes by itself:
      *   the next timer's bound, or Long.MAX_VALUE), re-checks the inbox and the lifecycle, then parks no longer than
      *   that bound. A producer reads `parkedUntil` after its CAS on the inbox and unparks only if the driver is parked
@@ -146,6 +150,12 @@ public final class Loop implements Executor, AutoCloseable {
      * per a quarter of the inbox if that is smaller.
      */
     private static final int LAZY_WAKE_EVERY = 1024;
+
+    /**
+     * The latest time on the wheel's time line that the loop reads as now: a deadline of Long.MAX_VALUE, which is what
+     * any deadline at or past the end of the range saturates to, is never due (see Implementation notes: Time).
+     */
+    private static final long LAST_DUE = Long.MAX_VALUE - 1;
 
     /** Queued tasks run back to back after a step, at most (see Implementation notes: Batches). */
     private static final int BATCH = 64;
@@ -938,11 +948,10 @@ public final class Loop implements Executor, AutoCloseable {
                     continue;
                 }
                 long next = wheel.nextDeadline(); // exact: one stop per distinct deadline, none at tick boundaries
-                long nextAbsolute = toClockTime(next);
-                if (next == Long.MAX_VALUE || nextAbsolute > target) {
+                if (next > targetRelative) { // also a deadline past the clock's range: it is never due
                     break;
                 }
-                virtualClock.set(nextAbsolute);
+                virtualClock.set(toClockTime(next));
                 ran += drive();
             }
             virtualClock.set(target);
@@ -961,7 +970,7 @@ public final class Loop implements Executor, AutoCloseable {
         enterDriver();
         try {
             int ran = drive();
-            if (wheel.isEmpty()) {
+            if (wheel.isEmpty() || nextTimerUnreachable()) { // due past the clock's range: no deadline to jump to
                 return ran;
             }
             virtualClock.set(toClockTime(wheel.nextDeadline()));
@@ -1363,7 +1372,8 @@ public final class Loop implements Executor, AutoCloseable {
     /**
      * Closes the loop gracefully: no new submissions (they are rejected); ready work and running spawned tasks finish;
      * pending timers are cancelled, or run at their deadlines if built with {@link Builder#closeRunsTimers(boolean)}
-     * (periodic tasks are cancelled either way).
+     * (periodic tasks are cancelled either way, and so are timers due past the end of the clock's range, which never
+     * fire).
      *
      * <p>Returns once the loop has terminated. If no thread is driving, the caller drives the shutdown itself; if
      * another thread drives, it waits for it, and drives the rest itself if that thread stops driving first (a
@@ -1544,7 +1554,7 @@ public final class Loop implements Executor, AutoCloseable {
                 cancelPeriodicTimers();
             }
         }
-        if (!closeRunsTimers && !wheel.isEmpty()) {
+        if (!wheel.isEmpty() && (!closeRunsTimers || nextTimerUnreachable())) { // due past the range: never run
             cancelAllTimers(null);
         }
         return terminateIfDone();
@@ -1831,15 +1841,20 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     /**
-     * A clock reading as nanoseconds since the loop was created (the wheel's time line), saturated: a clock whose origin
-     * is below zero (System.nanoTime() may be) can read more than Long.MAX_VALUE ns past it.
+     * A clock reading as nanoseconds since the loop was created (the wheel's time line), saturated at LAST_DUE: a clock
+     * whose origin is below zero (System.nanoTime() may be) can read more than Long.MAX_VALUE ns past it.
      */
     private long relative(long reading) {
         long r = reading - origin;
         if (((reading ^ origin) & (reading ^ r)) < 0) { // overflowed: the readings are on either side of zero
-            return reading < 0 ? 0 : Long.MAX_VALUE;
+            return reading < 0 ? 0 : LAST_DUE;
         }
-        return Math.max(0, r);
+        return Math.max(0, Math.min(r, LAST_DUE));
+    }
+
+    /** Whether the earliest pending timer is due past the last instant the clock can read, so never fires. */
+    private boolean nextTimerUnreachable() {
+        return !wheel.isEmpty() && wheel.nextDeadline() > relative(Long.MAX_VALUE);
     }
 
     private void inc(int counter) {
@@ -1997,7 +2012,10 @@ public final class Loop implements Executor, AutoCloseable {
             return this;
         }
 
-        /** Whether {@link Loop#close()} runs pending one-shot timers at their deadlines (default: cancels them). */
+        /**
+         * Whether {@link Loop#close()} runs pending one-shot timers at their deadlines (default: cancels them). A timer
+         * due past the end of the clock's range is cancelled either way: it never fires.
+         */
         public Builder closeRunsTimers(boolean runTimers) {
             this.closeRunsTimers = runTimers;
             return this;

@@ -84,7 +84,8 @@ public final class VirtualClock implements Clock {
     }
 
     /**
-     * Runs the ready work first, then jumps to the next timer's deadline, if any, and runs what is due there.
+     * Runs the ready work first, then jumps to the next timer's deadline, if any, and runs what is due there (a timer
+     * due past the end of the clock's range never falls due: there is nothing to jump to).
      *
      * @return the tasks run, that ready work included (0 if nothing was ready and no timer is pending)
      */

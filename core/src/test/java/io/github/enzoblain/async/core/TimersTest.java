@@ -5,10 +5,12 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 class TimersTest {
 
@@ -118,6 +120,13 @@ class TimersTest {
         clock.advanceTo(Long.MAX_VALUE - 1);
         assertThat(max.state()).isEqualTo(TaskState.PENDING);
         assertThat(huge.state()).isEqualTo(TaskState.PENDING);
+        assertThat(clock.advanceToNextTimer()).as("no timer the clock can reach: it stays").isZero();
+        assertThat(clock.nanoTime()).isEqualTo(Long.MAX_VALUE - 1);
+        clock.advanceTo(Long.MAX_VALUE); // even at the end of the range: "huge" is due past it, firing would be early
+        assertThat(huge.state()).isEqualTo(TaskState.PENDING);
+        assertThat(max.state()).as("saturated or not, a deadline of Long.MAX_VALUE is never due")
+                .isEqualTo(TaskState.PENDING);
+        assertThat(log).containsExactly("soon@1000000", "days@8640000000000000");
         assertThat(loop.pendingTimers()).isEqualTo(2);
         assertThat(max.cancel()).isTrue();
         assertThat(huge.cancel()).isTrue();
@@ -161,6 +170,90 @@ class TimersTest {
         assertThat(atOnce.state()).isEqualTo(TaskState.COMPLETED);
         assertThat(fromBelowZero.stats().isBalanced()).isTrue();
         assertThat(fromBelowZero.pendingTimers()).isZero();
+    }
+
+    @Test
+    void aPeriodicTaskWhoseNextRunFallsPastTheEndOfTheClocksRangeRunsNoMore() {
+        // both kinds run at 0, P and 2P = Long.MAX_VALUE - 1; the next run would be past the range: it never comes,
+        // and advancing to the end of the range ends (it used to re-run at Long.MAX_VALUE forever)
+        long p = Long.MAX_VALUE / 2;
+        List<Long> rate = new ArrayList<>();
+        List<Long> delay = new ArrayList<>();
+        TaskHandle<Void> fixedRate = loop.scheduleAtFixedRate(() -> rate.add(clock.nanoTime()), Duration.ZERO,
+                Duration.ofNanos(p));
+        TaskHandle<Void> fixedDelay = loop.scheduleWithFixedDelay(() -> delay.add(clock.nanoTime()), Duration.ZERO,
+                Duration.ofNanos(p));
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> clock.advanceTo(Long.MAX_VALUE));
+        assertThat(rate).containsExactly(0L, p, 2 * p);
+        assertThat(delay).containsExactly(0L, p, 2 * p);
+        assertThat(fixedRate.state()).isEqualTo(TaskState.PENDING);
+        assertThat(fixedDelay.state()).isEqualTo(TaskState.PENDING);
+        assertThat(fixedRate.deadline()).isEqualTo(Long.MAX_VALUE);
+        loop.close();
+        assertThat(fixedRate.state()).isEqualTo(TaskState.CANCELLED);
+        assertThat(fixedDelay.state()).isEqualTo(TaskState.CANCELLED);
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void aCloseThatRunsTimersCancelsThoseDuePastTheEndOfTheClocksRange() throws Exception {
+        // they never fire (firing would be early), so there is no deadline to wait for: close() used to spin (virtual
+        // clock) or park (system clock) for ever
+        List<String> told = new ArrayList<>();
+        class Told implements Runnable, DropAware {
+            @Override
+            public void run() {
+                log.add("ran");
+            }
+
+            @Override
+            public void cancelledByLoop() {
+                told.add("cancelled");
+            }
+        }
+        VirtualClock started = new VirtualClock(5);
+        Loop virtual = Loop.builder().clock(started).closeRunsTimers(true).build();
+        TaskHandle<Void> beyond = virtual.schedule(new Told(), Long.MAX_VALUE - 2, TimeUnit.NANOSECONDS);
+        TaskHandle<?> reachable = virtual.schedule(() -> log.add("reachable@" + started.nanoTime()),
+                Long.MAX_VALUE - 5, TimeUnit.NANOSECONDS);
+        assertTimeoutPreemptively(Duration.ofSeconds(10), virtual::close);
+        assertThat(log).containsExactly("reachable@" + Long.MAX_VALUE);
+        assertThat(reachable.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(beyond.state()).isEqualTo(TaskState.CANCELLED);
+        assertThat(told).containsExactly("cancelled");
+        assertThat(virtual.stats().isBalanced()).isTrue();
+
+        Loop system = Loop.builder().closeRunsTimers(true).build();
+        TaskHandle<Void> huge = system.schedule(new Told(), Duration.ofDays(365L * 1_000_000)); // toNanos overflows
+        LoopThread thread = LoopThread.start(system, IdleStrategy.parking(), r -> {
+            Thread t = new Thread(r, "closing-driver");
+            t.setDaemon(true); // were close() to hang, the test fails instead of keeping the JVM alive
+            return t;
+        });
+        assertTimeoutPreemptively(Duration.ofSeconds(10), thread::close);
+        assertThat(huge.state()).isEqualTo(TaskState.CANCELLED);
+        assertThat(told).containsExactly("cancelled", "cancelled");
+        assertThat(system.isTerminated()).isTrue();
+        assertThat(system.stats().isBalanced()).isTrue();
+        assertThat(log).containsExactly("reachable@" + Long.MAX_VALUE);
+    }
+
+    @Test
+    void advancingToTheEndOfTheRangeEndsWhileASpawnedTaskAwaitsItsStage() {
+        // not quiet (a stage is awaited): the advance steps from deadline to deadline, and one past the clock's range
+        // is not a step (it used to be taken again and again)
+        VirtualClock started = new VirtualClock(5);
+        Loop awaiting = Loop.builder().clock(started).build();
+        TaskHandle<String> spawned = awaiting.spawn(CompletableFuture::new); // never completes
+        TaskHandle<?> beyond = awaiting.schedule(() -> log.add("beyond"), Long.MAX_VALUE - 2, TimeUnit.NANOSECONDS);
+        TaskHandle<?> soon = awaiting.schedule(() -> log.add("soon@" + started.nanoTime()), 10, TimeUnit.NANOSECONDS);
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> started.advanceTo(Long.MAX_VALUE));
+        assertThat(log).containsExactly("soon@15");
+        assertThat(soon.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(beyond.state()).isEqualTo(TaskState.PENDING);
+        assertThat(spawned.state()).isEqualTo(TaskState.RUNNING);
+        assertThat(started.nanoTime()).isEqualTo(Long.MAX_VALUE);
+        assertThat(awaiting.stats().isBalanced()).isTrue();
     }
 
     @Test
