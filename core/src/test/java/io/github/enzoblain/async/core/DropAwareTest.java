@@ -193,20 +193,54 @@ class DropAwareTest {
         stopping.submit(new Pending("queued"));
         assertThat(stopping.shutdownNow()).hasSize(1);
         assertThat(told).containsExactly("queued");
-        told.clear();
-        // a plain execute() task has no handle: it is told all the same, with a listener (which tracks it) or without
-        for (boolean hooked : new boolean[] {false, true}) {
-            Loop.Builder b = Loop.builder().errorHandler(reported::add);
-            Loop plain = (hooked ? b.listener(new LoopListener() { }) : b).build();
-            Pending p = new Pending("plain, hooked=" + hooked);
-            plain.execute(p);
-            assertThat(plain.shutdownNow()).containsExactly(p);
-            assertThat(plain.stats().isBalanced()).isTrue();
-        }
-        assertThat(told).containsExactly("plain, hooked=false", "plain, hooked=true");
         assertThat(reported).isEmpty();
         assertThat(closing.stats().isBalanced()).isTrue();
         assertThat(stopping.stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void aPlainTaskThatShutdownNowHandsBackIsToldLikeOneWithAHandle() {
+        // with or without a listener (which tracks plain tasks, giving them a handle nobody holds), the same telling
+        class Pending implements Runnable, DropAware {
+            final String name;
+
+            Pending(String name) {
+                this.name = name;
+            }
+
+            @Override
+            public void run() {
+                told.add(name + " ran");
+            }
+
+            @Override
+            public void rejected(RejectedExecutionException reason) {
+                told.add(name + " rejected");
+            }
+
+            @Override
+            public void cancelledByLoop() {
+                told.add(name);
+            }
+        }
+        for (boolean tracked : new boolean[] {false, true}) {
+            told.clear();
+            Loop.Builder b = Loop.builder().errorHandler(reported::add);
+            if (tracked) {
+                b.listener(new LoopListener() { });
+            }
+            Loop loop = b.build();
+            Pending queued = new Pending("queued");
+            Pending inInbox = new Pending("in the inbox");
+            loop.execute(() -> loop.execute(queued));
+            loop.runOnce(); // takes the outer task in and runs it: `queued` is in the run queue
+            loop.execute(inInbox); // from this thread, not driving: waits in the inbox
+            assertThat(loop.shutdownNow()).as("tracked: %s", tracked).containsExactly(queued, inInbox);
+            assertThat(told).as("tracked: %s", tracked).containsExactly("queued", "in the inbox");
+            assertThat(loop.stats().cancelled()).isEqualTo(2);
+            assertThat(loop.stats().isBalanced()).isTrue();
+        }
+        assertThat(reported).isEmpty();
     }
 
     @Test
