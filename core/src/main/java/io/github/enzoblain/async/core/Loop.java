@@ -166,6 +166,7 @@ public final class Loop implements Executor, AutoCloseable {
     private static final VarHandle DRIVER;
     private static final VarHandle LIFECYCLE;
     private static final VarHandle PUBLISHED_VERSION;
+    private static final VarHandle STOP_REQUEST;
 
     static {
         try {
@@ -173,6 +174,7 @@ public final class Loop implements Executor, AutoCloseable {
             DRIVER = l.findVarHandle(Loop.class, "driver", Thread.class);
             LIFECYCLE = l.findVarHandle(Loop.class, "lifecycle", int.class);
             PUBLISHED_VERSION = l.findVarHandle(Loop.class, "publishedVersion", long.class);
+            STOP_REQUEST = l.findVarHandle(Loop.class, "stopRequest", CompletableFuture.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -1414,7 +1416,9 @@ public final class Loop implements Executor, AutoCloseable {
      * If another thread drives, it hands the tasks over after its current task; from one of the loop's own tasks, the
      * loop stops after that task. A spawned task awaiting its stage is not cancelled (it has already run; its stage is
      * not the loop's): the loop terminates once the last such stage has completed and a driver has taken that in (a
-     * {@code LoopThread} does at once; a loop driven by its caller, at its next driving call or {@link #close()}).
+     * {@code LoopThread} does at once; a loop driven by its caller, at its next driving call or {@link #close()}). Of
+     * concurrent calls, each returns once the stop is served (not waiting for running spawned tasks to end): one with
+     * the tasks, the others with what was left for them.
      *
      * @return the tasks that never ran, as the user's {@link Runnable}s (a {@link Callable} is wrapped)
      */
@@ -1423,7 +1427,13 @@ public final class Loop implements Executor, AutoCloseable {
             return new ArrayList<>();
         }
         CompletableFuture<List<Runnable>> request = new CompletableFuture<>();
-        stopRequest = request; // before the close is visible: a driver that sees the close sees the request too
+        // before the close is visible: a driver that sees the close sees the request too
+        @SuppressWarnings("unchecked")
+        CompletableFuture<List<Runnable>> earlier =
+                (CompletableFuture<List<Runnable>>) STOP_REQUEST.getAndSet(this, request);
+        if (earlier != null) { // a concurrent call's, not served yet: answered (nothing left for it) with this one
+            request.whenComplete((never, error) -> earlier.complete(new ArrayList<>()));
+        }
         LIFECYCLE.compareAndSet(this, OPEN, CLOSING);
         if (inLoop()) {
             drainInbox(); // what other threads submitted before this call is handed back too, as by serveAsDriver
@@ -1485,7 +1495,8 @@ public final class Loop implements Executor, AutoCloseable {
 
     private List<Runnable> serveStopRequest() {
         CompletableFuture<List<Runnable>> request = stopRequest;
-        stopRequest = null; // served here: termination must not complete it empty
+        // served here: termination must not complete it empty; one that replaced it meanwhile is served next
+        STOP_REQUEST.compareAndSet(this, request, null);
         List<Runnable> never = new ArrayList<>();
         Runnable r = handedOut; // polled and not started: a low-watermark listener called this; it goes back first
         handedOut = null;

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -279,6 +280,62 @@ class ShutdownTest {
         assertThat(loop[0].isTerminated()).isTrue();
         assertThat(loop[0].stats().cancelled()).isEqualTo(1);
         assertThat(loop[0].stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void twoShutdownNowCallsAtOnceBothReturnWhileASpawnedTaskStillAwaitsItsStage() throws Exception {
+        // both calls ask before the driver serves either: the one served returns the queued task, the other nothing,
+        // and neither waits for the loop to terminate (it cannot yet: a spawned task awaits its stage)
+        Loop loop = Loop.create();
+        CompletableFuture<String> stage = new CompletableFuture<>();
+        CountDownLatch inTask = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        TaskHandle<String> spawned = loop.spawn(() -> stage);
+        loop.execute(() -> {
+            inTask.countDown();
+            awaitQuietly(release); // holds the driver while both calls ask
+        });
+        Runnable queued = () -> { };
+        TaskHandle<Void> handle = loop.submit(queued);
+        LoopThread thread = LoopThread.start(loop, IdleStrategy.parking(), r -> {
+            Thread t = new Thread(r, "driver");
+            t.setDaemon(true);
+            return t;
+        });
+        assertThat(inTask.await(10, TimeUnit.SECONDS)).isTrue();
+        List<List<Runnable>> returned = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Thread> stoppers = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            Thread t = new Thread(() -> returned.add(loop.shutdownNow()), "stopper-" + i);
+            t.setDaemon(true); // were a call to hang, the test fails instead of keeping the JVM alive
+            t.start();
+            stoppers.add(t);
+            while (t.getState() != Thread.State.TIMED_WAITING) { // asked, now waiting for the driver to serve it
+                Thread.onSpinWait();
+            }
+        }
+        release.countDown();
+        for (Thread t : stoppers) {
+            t.join(10_000);
+            assertThat(t.isAlive()).as("%s returned before the loop could terminate", t.getName()).isFalse();
+        }
+        assertThat(returned).hasSize(2);
+        assertThat(returned.stream().flatMap(List::stream)).containsExactly(queued);
+        assertThat(handle.state()).isEqualTo(TaskState.CANCELLED);
+        assertThat(loop.isTerminated()).isFalse();
+        stage.complete("done");
+        assertThat(thread.join(Duration.ofSeconds(10))).isTrue();
+        assertThat(spawned.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(loop.isTerminated()).isTrue();
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test
