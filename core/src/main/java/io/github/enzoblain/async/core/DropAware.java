@@ -5,11 +5,11 @@ import java.util.concurrent.RejectedExecutionException;
 /**
  * A task that is told when its loop drops it, that is ends it without running it, after the call that submitted it
  * returned: the loop {@linkplain #rejected refuses} it (taken in from another thread while a bounded run queue is full,
- * evicted from the queue by the admission policy, or found waiting in the inbox after the loop terminated), or the loop
- * {@linkplain #cancelledByLoop cancels} it itself (a close that cancels pending timers and periodic tasks, a
- * {@code shutdownNow()}). A refusal at the call throws there instead, and a {@code cancel()} tells its own caller:
- * neither calls this (except a {@code cancel()} of a periodic task during its run, which takes effect after the run:
- * see {@link #cancelledByLoop()}).
+ * evicted from the queue by the admission policy, or found waiting in the inbox after the loop terminated or a
+ * {@code shutdownNow()} stopped it), or the loop {@linkplain #cancelledByLoop cancels} it itself (a close that cancels
+ * pending timers and periodic tasks, a {@code shutdownNow()}). A refusal at the call throws there instead, and a
+ * {@code cancel()} tells its own caller: neither calls this (except a {@code cancel()} of a periodic task during its
+ * run, which takes effect after the run: see {@link #cancelledByLoop()}).
  *
  * <p>The loop checks for this interface only when it drops a task, never on the way to running one. The object checked
  * is the one the caller submitted (the {@code Runnable} or {@code Callable} behind a handle, too). Adapters use it to

@@ -204,6 +204,7 @@ public final class Loop implements Executor, AutoCloseable {
     private volatile long publishedVersion; // odd while the driver writes `published`
     private int awaiting; // spawned tasks waiting for their stage
     private int handledLifecycle = OPEN; // the lifecycle state the driver has acted on
+    private boolean stopped; // a shutdownNow() was served, or the loop terminated: arrivals are refused (drainStopped)
     private int peakDepth;
     private int growMark = 1; // queue depth at which the peak or the high watermark needs a look
     private int untilTracked = 1; // plain tasks to go before the next tracked one (racy off the driver: a sample)
@@ -532,6 +533,10 @@ public final class Loop implements Executor, AutoCloseable {
 
     /** Drains the inbox (driver only). */
     private void drainInbox() {
+        if (stopped) {
+            drainStopped();
+            return;
+        }
         Object o;
         while ((o = inbox.poll()) != null) {
             if (o instanceof LoopTask) {
@@ -553,6 +558,34 @@ public final class Loop implements Executor, AutoCloseable {
                 RejectedExecutionException rejected = enqueue((Runnable) o, false);
                 if (rejected != null) {
                     refusedAfterCall((Runnable) o, rejected);
+                }
+            }
+        }
+        SpawnedTask<?> s;
+        while ((s = localSignals.poll()) != null) {
+            finishSpawned(s);
+        }
+    }
+
+    /**
+     * Drains the inbox once a shutdownNow() was served or the loop terminated (driver only): a task arriving now was
+     * submitted as the loop stopped (its call found it open just before); the stop said none runs, so it is refused as
+     * a call a moment later would have been. Signals are taken in as usual (a spawned task still awaits its stage).
+     */
+    private void drainStopped() {
+        Object o;
+        while ((o = inbox.poll()) != null) {
+            if (refuseArrival(o)) {
+                continue;
+            }
+            if (o instanceof LoopTimer) {
+                timerSignal((LoopTimer) o);
+            } else {
+                LoopTask<?> t = (LoopTask<?>) o;
+                if (t.where == LoopTask.ARMED && t.state == LoopTask.CANCELLED) {
+                    unlinkCancelled(t);
+                } else if (t.where == LoopTask.ACTIVE && t instanceof SpawnedTask) {
+                    finishSpawned((SpawnedTask<?>) t);
                 }
             }
         }
@@ -1418,7 +1451,9 @@ public final class Loop implements Executor, AutoCloseable {
      * not the loop's): the loop terminates once the last such stage has completed and a driver has taken that in (a
      * {@code LoopThread} does at once; a loop driven by its caller, at its next driving call or {@link #close()}). Of
      * concurrent calls, each returns once the stop is served (not waiting for running spawned tasks to end): one with
-     * the tasks, the others with what was left for them.
+     * the tasks, the others with what was left for them. A submission from another thread that raced the stop (it found
+     * the loop open) and reaches the loop after it is refused, as one a moment later is at the call: its handle reads
+     * {@code REJECTED}, a {@link DropAware} task is told, a plain one reported.
      *
      * @return the tasks that never ran, as the user's {@link Runnable}s (a {@link Callable} is wrapped)
      */
@@ -1494,6 +1529,7 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     private List<Runnable> serveStopRequest() {
+        stopped = true;
         CompletableFuture<List<Runnable>> request = stopRequest;
         // served here: termination must not complete it empty; one that replaced it meanwhile is served next
         STOP_REQUEST.compareAndSet(this, request, null);
@@ -1610,6 +1646,7 @@ public final class Loop implements Executor, AutoCloseable {
             return false;
         }
         publishStats(); // before anyone can see the loop terminated
+        stopped = true; // a driver that takes the slot of the terminated loop refuses what it finds in the inbox
         lifecycle = TERMINATED;
         CompletableFuture<List<Runnable>> unserved = stopRequest;
         stopRequest = null;
@@ -1634,41 +1671,55 @@ public final class Loop implements Executor, AutoCloseable {
         }
     }
 
+    /**
+     * Refuses a task from the inbox of a loop that was stopped or has terminated, as its submission would have been
+     * refused at the call a moment later (driver only): its call found the loop open, and may have returned, so it is
+     * told or reported (refusedAfterCall). One cancelled meanwhile ends cancelled.
+     *
+     * @return false if {@code o} is no task but a signal (a cancellation, a completed stage), left to the caller
+     */
+    private boolean refuseArrival(Object o) {
+        if (o instanceof LoopTask) {
+            LoopTask<?> t = (LoopTask<?>) o;
+            if (t.where != LoopTask.NEW) {
+                return false;
+            }
+            submittedCount++;
+            if (t.state == LoopTask.CANCELLED) {
+                collectCancelled(t);
+            } else {
+                RejectedExecutionException e = closedException();
+                rejectQueued(t, e);
+                refusedAfterCall(t, e);
+            }
+        } else if (o instanceof LoopTimer) {
+            LoopTimer t = (LoopTimer) o;
+            int s = t.state;
+            if (s != LoopTimer.NEW && s != LoopTimer.CANCELLED_NEW) {
+                return false; // a cancel signal
+            }
+            submittedCount++;
+            if (t.transition(LoopTimer.NEW, LoopTimer.REJECTED)) {
+                inc(REJECTED);
+                refusedAfterCall(t, closedException());
+            } else {
+                inc(CANCELLED);
+            }
+        } else { // a plain task whose submitter's call may already have returned: tell it or the handler
+            submittedCount++;
+            inc(REJECTED);
+            refusedAfterCall((Runnable) o, closedException());
+        }
+        return true;
+    }
+
     /** Rejects tasks offered from other threads after termination (any thread; takes the driver slot briefly). */
     private void rejectLeftovers() {
         while (!inbox.isEmpty() && DRIVER.compareAndSet(this, null, Thread.currentThread())) {
             try {
                 Object o;
                 while ((o = inbox.poll()) != null) {
-                    if (o instanceof LoopTask) {
-                        LoopTask<?> t = (LoopTask<?>) o;
-                        if (t.where == LoopTask.NEW) {
-                            submittedCount++;
-                            if (t.state == LoopTask.CANCELLED) {
-                                collectCancelled(t);
-                            } else {
-                                RejectedExecutionException e = closedException();
-                                rejectQueued(t, e);
-                                refusedAfterCall(t, e);
-                            }
-                        }
-                    } else if (o instanceof LoopTimer) {
-                        LoopTimer t = (LoopTimer) o;
-                        int s = t.state;
-                        if (s == LoopTimer.NEW || s == LoopTimer.CANCELLED_NEW) { // else a cancel signal: nothing armed
-                            submittedCount++;
-                            if (t.transition(LoopTimer.NEW, LoopTimer.REJECTED)) {
-                                inc(REJECTED);
-                                refusedAfterCall(t, closedException());
-                            } else {
-                                inc(CANCELLED);
-                            }
-                        }
-                    } else { // a plain task whose submitter's call may already have returned: tell it or the handler
-                        submittedCount++;
-                        inc(REJECTED);
-                        refusedAfterCall((Runnable) o, closedException());
-                    }
+                    refuseArrival(o); // else a signal: nothing is armed or awaited in a terminated loop
                 }
             } finally {
                 publishIfChanged();

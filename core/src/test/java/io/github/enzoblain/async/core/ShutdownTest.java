@@ -330,6 +330,92 @@ class ShutdownTest {
         assertThat(loop.stats().isBalanced()).isTrue();
     }
 
+    /**
+     * What a submission from another thread does if it found the loop open and was then preempted until the loop had
+     * been stopped: its offer lands in the inbox (Loop.offerFromOutside past its check). Reached through reflection, as
+     * the interleaving cannot be forced through the API; the loop's own tasks are made as its submission methods do.
+     */
+    private static void arriveLate(Loop loop, Object task) throws ReflectiveOperationException {
+        java.lang.reflect.Field inbox = Loop.class.getDeclaredField("inbox");
+        inbox.setAccessible(true);
+        assertThat(((Inbox) inbox.get(loop)).offer(task)).isNotNegative();
+    }
+
+    /** A task that records what happened to it. */
+    private static final class Late implements Runnable, DropAware {
+        final List<String> log;
+        final String name;
+
+        Late(List<String> log, String name) {
+            this.log = log;
+            this.name = name;
+        }
+
+        @Override
+        public void run() {
+            log.add(name + " ran");
+        }
+
+        @Override
+        public void rejected(RejectedExecutionException reason) {
+            log.add(name + " rejected");
+        }
+
+        @Override
+        public void cancelledByLoop() {
+            log.add(name + " cancelled");
+        }
+    }
+
+    @Test
+    void whatArrivesAfterAShutdownNowWasServedIsRefusedNotRun() throws Exception {
+        // the loop cannot terminate yet (a spawned task awaits its stage); a submission that checked the loop open
+        // before the stop arrives after it was served: the stop said none runs, so it is refused, and told
+        List<String> log = new ArrayList<>();
+        Loop loop = Loop.builder().clock(clock).build();
+        CompletableFuture<String> stage = new CompletableFuture<>();
+        TaskHandle<String> spawned = loop.spawn(() -> stage);
+        loop.runUntilIdle();
+        assertThat(loop.shutdownNow()).isEmpty();
+        LoopTask<Void> tracked = new LoopTask<>(loop, 1_000, new Late(log, "tracked"), Loop.DEFAULT_PRIORITY, false);
+        LoopTask<Void> timer = new LoopTask<>(loop, 1_001, new Late(log, "timer"), Loop.DEFAULT_PRIORITY, true);
+        timer.requestDeadline(0);
+        arriveLate(loop, tracked);
+        arriveLate(loop, timer);
+        arriveLate(loop, new LoopTimer(loop, new Late(log, "light"), 0));
+        arriveLate(loop, new Late(log, "plain"));
+        loop.runUntilIdle();
+        assertThat(log).containsExactly("tracked rejected", "timer rejected", "light rejected", "plain rejected");
+        assertThat(tracked.state()).isEqualTo(TaskState.REJECTED);
+        assertThat(timer.state()).isEqualTo(TaskState.REJECTED);
+        stage.complete("done");
+        loop.runUntilIdle();
+        assertThat(spawned.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(loop.isTerminated()).isTrue();
+        assertThat(loop.stats().rejected()).isEqualTo(4);
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void whatATerminatedLoopsDriverFindsInTheInboxIsRefusedNotTakenIn() throws Exception {
+        // the producer's own clean-up (rejectLeftovers) found the slot taken by a runOnce() on the terminated loop:
+        // that driver refuses what it finds, instead of arming a timer nobody will ever fire
+        List<String> log = new ArrayList<>();
+        Loop loop = Loop.builder().clock(clock).build();
+        loop.close();
+        LoopTask<Void> timer = new LoopTask<>(loop, 1_000, new Late(log, "timer"), Loop.DEFAULT_PRIORITY, true);
+        timer.requestDeadline(1_000_000);
+        arriveLate(loop, timer);
+        arriveLate(loop, new LoopTimer(loop, new Late(log, "light"), 1_000_000));
+        arriveLate(loop, new Late(log, "plain"));
+        assertThat(loop.runOnce()).isFalse();
+        assertThat(log).containsExactly("timer rejected", "light rejected", "plain rejected");
+        assertThat(timer.state()).isEqualTo(TaskState.REJECTED);
+        assertThat(loop.pendingTimers()).isZero();
+        assertThat(loop.stats().rejected()).isEqualTo(3);
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
     private static void awaitQuietly(CountDownLatch latch) {
         try {
             latch.await();
