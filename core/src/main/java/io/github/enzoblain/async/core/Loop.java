@@ -533,12 +533,8 @@ public final class Loop implements Executor, AutoCloseable {
 
     /** Drains the inbox (driver only). */
     private void drainInbox() {
-        if (stopped) {
-            drainStopped();
-            return;
-        }
         Object o;
-        while ((o = inbox.poll()) != null) {
+        while (!stopped && (o = inbox.poll()) != null) { // re-read: a listener called from here may stop the loop
             if (o instanceof LoopTask) {
                 LoopTask<?> t = (LoopTask<?>) o;
                 if (t.where == LoopTask.NEW) {
@@ -560,6 +556,10 @@ public final class Loop implements Executor, AutoCloseable {
                     refusedAfterCall((Runnable) o, rejected);
                 }
             }
+        }
+        if (stopped) {
+            drainStopped();
+            return;
         }
         SpawnedTask<?> s;
         while ((s = localSignals.poll()) != null) {

@@ -416,6 +416,37 @@ class ShutdownTest {
         assertThat(loop.stats().isBalanced()).isTrue();
     }
 
+    @Test
+    void whatArrivesWhileTheDriverTakesInTheInboxAfterAListenerStoppedTheLoopIsRefused() throws Exception {
+        // a listener stops the loop while the driver takes its inbox in (onSubmit of a task from another thread); the
+        // loop terminates there; a submission that raced the stop arrives before that drain ends: it is refused, not
+        // armed in the terminated loop (where, as the loop runs the timers it closes with, nothing would end it)
+        List<String> log = new ArrayList<>();
+        List<Runnable> returned = new ArrayList<>();
+        Loop[] loop = new Loop[1];
+        loop[0] = Loop.builder().clock(clock).closeRunsTimers(true).listener(new LoopListener() {
+            @Override
+            public void onSubmit(TaskHandle<?> task) {
+                if (returned.isEmpty() && !loop[0].isShutdown()) {
+                    returned.addAll(loop[0].shutdownNow());
+                    try {
+                        arriveLate(loop[0], new LoopTimer(loop[0], new Late(log, "light"), 1_000_000));
+                    } catch (ReflectiveOperationException e) {
+                        throw new AssertionError(e);
+                    }
+                }
+            }
+        }).build();
+        Runnable first = () -> log.add("first ran");
+        loop[0].submit(first); // from this thread, not driving: taken in by the driver, which tells the listener
+        loop[0].runUntilIdle();
+        assertThat(returned).containsExactly(first);
+        assertThat(log).containsExactly("light rejected");
+        assertThat(loop[0].isTerminated()).isTrue();
+        assertThat(loop[0].pendingTimers()).isZero();
+        assertThat(loop[0].stats().isBalanced()).isTrue();
+    }
+
     private static void awaitQuietly(CountDownLatch latch) {
         try {
             latch.await();
