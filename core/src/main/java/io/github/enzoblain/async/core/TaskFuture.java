@@ -1,6 +1,8 @@
 package io.github.enzoblain.async.core;
 
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +28,9 @@ final class TaskFuture<T> extends CompletableFuture<T> {
     }
 
     void settleError(Throwable error) {
-        super.completeExceptionally(error);
+        // a task that failed with a CancellationException (a spawned task whose stage was cancelled) failed: completed
+        // with it bare, the future would read cancelled; wrapped, get() still throws it as the ExecutionException's cause
+        super.completeExceptionally(error instanceof CancellationException ? new CompletionException(error) : error);
     }
 
     void settleCancelled() {

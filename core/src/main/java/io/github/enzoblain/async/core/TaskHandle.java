@@ -43,7 +43,9 @@ public interface TaskHandle<T> extends Cancellable {
     boolean cancel();
 
     /**
-     * @return the result as a stage; completes exceptionally with the failure, a cancellation or the rejection. Only
+     * @return the result as a stage; completes exceptionally with the failure, a cancellation or the rejection (a
+     *     failure that is itself a {@code CancellationException}, such as a spawned task's cancelled stage, comes
+     *     wrapped in a {@code CompletionException}: the stage of a task that failed never reads cancelled). Only
      *     the loop completes it: its {@code toCompletableFuture()}'s completing methods ({@code complete},
      *     {@code completeAsync}, {@code completeExceptionally}, {@code obtrude*}, and {@code orTimeout} and
      *     {@code completeOnTimeout}, which complete it too) throw {@link UnsupportedOperationException}; to bound a

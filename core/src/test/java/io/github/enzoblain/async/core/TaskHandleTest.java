@@ -35,6 +35,33 @@ class TaskHandleTest {
     }
 
     @Test
+    void aTaskThatFailsWithACancellationExceptionReadsFailedOnItsFutureToo() {
+        // a spawned task whose stage was cancelled, a callable that throws one: the task failed (its state, the stats,
+        // onFailure say so), it was not cancelled; its future must not say otherwise
+        Loop loop = Loop.create();
+        CompletableFuture<String> stage = new CompletableFuture<>();
+        TaskHandle<String> spawned = loop.spawn(() -> stage);
+        CancellationException thrown = new CancellationException("thrown by the task");
+        TaskHandle<String> callable = loop.submit(() -> {
+            throw thrown;
+        });
+        loop.runUntilIdle();
+        stage.cancel(false);
+        loop.runUntilIdle();
+        for (TaskHandle<String> h : java.util.List.of(spawned, callable)) {
+            assertThat(h.state()).isEqualTo(TaskState.FAILED);
+            assertThat(h.future().isCancelled()).as("%s", h).isFalse();
+            assertThat(h.future().isDone()).isTrue();
+            assertThatThrownBy(() -> h.future().get()).isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(CancellationException.class);
+            assertThat(h.toCompletionStage().toCompletableFuture()).isCompletedExceptionally();
+        }
+        assertThatThrownBy(() -> callable.future().get()).cause().isSameAs(thrown);
+        assertThat(loop.stats().failed()).isEqualTo(2);
+        assertThat(loop.stats().cancelled()).isZero();
+    }
+
+    @Test
     void cancellingAQueuedTaskSkipsIt() {
         Loop loop = Loop.create();
         AtomicInteger ran = new AtomicInteger();
