@@ -855,6 +855,9 @@ public final class Loop implements Executor, AutoCloseable {
         long slot = inbox.offer(timer);
         if (slot >= 0) {
             wakeDriverFor(Long.MAX_VALUE, slot); // no hurry: a cancelled timer never runs
+            if (lifecycle == TERMINATED) {
+                rejectLeftovers(); // the loop terminated between our cancel and our offer: nobody else takes it out
+            }
         }
     }
 
@@ -1713,7 +1716,10 @@ public final class Loop implements Executor, AutoCloseable {
         return true;
     }
 
-    /** Rejects tasks offered from other threads after termination (any thread; takes the driver slot briefly). */
+    /**
+     * Rejects tasks offered from other threads after termination, and drops signals that came too late to matter (any
+     * thread; takes the driver slot briefly).
+     */
     private void rejectLeftovers() {
         while (!inbox.isEmpty() && DRIVER.compareAndSet(this, null, Thread.currentThread())) {
             try {

@@ -447,6 +447,21 @@ class ShutdownTest {
         assertThat(loop[0].stats().isBalanced()).isTrue();
     }
 
+    @Test
+    void aCancellationSignalThatReachesATerminatedLoopDoesNotStayInItsInbox() {
+        // a cancel from another thread wins its CAS just before the loop terminates and offers its signal just after:
+        // nobody would ever take it in (the loop shows it in stats().inbox() for ever, and keeps the timer reachable)
+        Loop loop = Loop.builder().clock(clock).build();
+        loop.close();
+        LoopTimer timer = new LoopTimer(loop, () -> { }); // as armed by the driver, before the loop ended it
+        assertThat(timer.cancel()).isTrue(); // from this thread, not driving: its signal goes to the inbox
+        LoopTask<Void> task = new LoopTask<>(loop, 1_000, () -> { }, Loop.DEFAULT_PRIORITY, true);
+        task.where = LoopTask.ARMED;
+        assertThat(task.cancel()).isTrue();
+        assertThat(loop.stats().inbox()).isZero();
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
     private static void awaitQuietly(CountDownLatch latch) {
         try {
             latch.await();
