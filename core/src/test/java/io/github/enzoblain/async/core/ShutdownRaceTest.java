@@ -78,12 +78,26 @@ class ShutdownRaceTest {
     @ParameterizedTest
     @EnumSource(Variant.class)
     void everyTaskEndsOnceAndWhatShutdownNowReturnsAddsUp(Variant variant) {
+        long[] heard = new long[ThrowingListener.EVENTS];
         assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
             for (int round = 0; round < ROUNDS; round++) {
-                new Round(variant, round, new SplittableRandom(0x5D0A11L * 31 + variant.ordinal() * 1_000 + round))
-                        .run();
+                Round r = new Round(variant, round,
+                        new SplittableRandom(0x5D0A11L * 31 + variant.ordinal() * 1_000 + round));
+                r.run();
+                if (r.listener != null) {
+                    for (int e = 0; e < heard.length; e++) {
+                        heard[e] += r.listener.heard[e];
+                    }
+                }
             }
         });
+        if (variant.listener) { // every callback was reached, and so threw some of the time
+            if (variant.queue == Queue.FIFO) {
+                heard[5]++; // an unbounded queue rejects nothing
+            }
+            assertThat(heard).as("submit, start, success, failure, cancel, reject, timer, idle, watermark")
+                    .doesNotContain(0L);
+        }
     }
 
     /** Marks the thread that runs what {@code shutdownNow()} returned: a body run there is handed back, not run. */
@@ -163,10 +177,13 @@ class ShutdownRaceTest {
 
     /** Throws from every third callback, a RuntimeException or an Error in turn. Driver-only counters. */
     static final class ThrowingListener implements LoopListener {
+        static final int EVENTS = 9;
+        final long[] heard = new long[EVENTS];
         long calls;
         long thrown;
 
-        private void call() {
+        private void call(int event) {
+            heard[event]++;
             if (++calls % 3 == 0) {
                 thrown++;
                 if (thrown % 2 == 0) {
@@ -178,47 +195,47 @@ class ShutdownRaceTest {
 
         @Override
         public void onSubmit(TaskHandle<?> task) {
-            call();
+            call(0);
         }
 
         @Override
         public void onStart(TaskHandle<?> task) {
-            call();
+            call(1);
         }
 
         @Override
         public void onSuccess(TaskHandle<?> task) {
-            call();
+            call(2);
         }
 
         @Override
         public void onFailure(TaskHandle<?> task, Throwable error) {
-            call();
+            call(3);
         }
 
         @Override
         public void onCancel(TaskHandle<?> task) {
-            call();
+            call(4);
         }
 
         @Override
         public void onReject(TaskHandle<?> task, RejectedExecutionException reason) {
-            call();
+            call(5);
         }
 
         @Override
         public void onTimerFired(TaskHandle<?> task) {
-            call();
+            call(6);
         }
 
         @Override
         public void onIdle() {
-            call();
+            call(7);
         }
 
         @Override
         public void onWatermark(Watermark mark, int queueDepth) {
-            call();
+            call(8);
         }
 
         @Override
@@ -256,8 +273,7 @@ class ShutdownRaceTest {
                         .admission(AdmissionPolicy.dropOldest()).watermarks(BOUNDED / 2, 1);
                 case BOUNDED_CUSTOM -> b.runQueue(RunQueues.boundedFifo(BOUNDED)).admission((incoming, queue) ->
                         turn[0]++ % 2 == 0 ? incoming : AdmissionPolicy.dropOldest().onFull(incoming, queue));
-                default -> {
-                }
+                default -> b.watermarks(BOUNDED, 2);
             }
             this.listener = variant.listener ? new ThrowingListener() : null;
             if (listener != null) {
