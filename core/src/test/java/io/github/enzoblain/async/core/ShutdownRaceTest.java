@@ -40,7 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
  */
 class ShutdownRaceTest {
 
-    private static final int ROUNDS = 12;
+    private static final int ROUNDS = 8;
     private static final int PRODUCERS = 3;
     private static final int OPS = 400;
     private static final int INBOX = 64;
