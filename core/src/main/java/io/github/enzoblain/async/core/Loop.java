@@ -900,7 +900,8 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     /**
-     * Runs until nothing is ready: drains the inbox, fires due timers, runs queued tasks and what they submit.
+     * Runs until nothing is ready: drains the inbox, fires due timers, runs queued tasks and what they submit (and what
+     * a listener submits when the loop goes idle).
      *
      * @return the number of tasks run
      * @throws IllegalStateException if another thread is driving the loop, or if called from one of its tasks
@@ -951,7 +952,8 @@ public final class Loop implements Executor, AutoCloseable {
 
     /**
      * Virtual time: moves the clock to {@code target} through every due timer, each run with the clock at its deadline,
-     * and what each submits run before the clock moves on. Driver rules apply.
+     * and what each submits (or a listener submits when the loop goes idle) run before the clock moves on. Driver
+     * rules apply.
      */
     int advanceTo(long target) {
         enterDriver();
@@ -969,7 +971,10 @@ public final class Loop implements Executor, AutoCloseable {
                         long now = virtualClock.nanoTime();
                         long at = toClockTime(e.timerDeadline());
                         if (at > now) {
-                            becameIdle(); // as drive() ends before the clock moves
+                            if (idleGaveWork()) { // as drive() ends before the clock moves
+                                wheel.rearm(e, e.timerDeadline()); // that work comes first; `e` keeps its rank
+                                break;
+                            }
                             virtualClock.set(at);
                             now = at;
                         }
@@ -1020,13 +1025,26 @@ public final class Loop implements Executor, AutoCloseable {
 
     private int drive() {
         int n = 0;
-        int ran;
-        while ((ran = stepThenBatch()) > 0) {
-            n += ran;
-        }
-        becameIdle();
+        do {
+            int ran;
+            while ((ran = stepThenBatch()) > 0) {
+                n += ran;
+            }
+        } while (idleGaveWork());
         afterDriving();
         return n;
+    }
+
+    /**
+     * Nothing is ready: the idle event (driver only). @return whether a listener gave the loop work from it (a task or
+     * timer it submitted, a stage it completed, a close), which is ready now, so runs before the driver stops or the
+     * virtual clock moves on
+     */
+    private boolean idleGaveWork() {
+        long submitted = submittedCount;
+        int state = lifecycle;
+        becameIdle();
+        return submittedCount != submitted || !localSignals.isEmpty() || lifecycle != state;
     }
 
     /**

@@ -55,7 +55,10 @@ public interface LoopListener {
     default void onTimerFired(TaskHandle<?> task) {
     }
 
-    /** The loop ran out of ready work. */
+    /**
+     * The loop ran out of ready work. What a listener submits from here is ready at once: it runs before the driver
+     * stops driving, and before a virtual clock moves on.
+     */
     default void onIdle() {
     }
 

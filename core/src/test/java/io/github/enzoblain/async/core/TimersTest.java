@@ -88,6 +88,52 @@ class TimersTest {
     }
 
     @Test
+    void whatAListenerSubmitsWhenTheLoopGoesIdleRunsBeforeTheClockMovesOn() {
+        // the loop ran out of ready work at 1 ms and a listener gave it more: that work is ready at 1 ms, so it runs
+        // there, before the timer due at 2 ms (it used to run at 2 ms, after that timer), and a close it asks for there
+        // comes before the 3 ms timer, which it cancels
+        List<String> events = new ArrayList<>();
+        VirtualClock own = new VirtualClock();
+        Loop[] loop = new Loop[1];
+        loop[0] = Loop.builder().clock(own).listener(new LoopListener() {
+            @Override
+            public void onIdle() {
+                long now = own.nanoTime();
+                events.add("idle@" + now);
+                if (now == 1_000_000 && events.size() == 2) {
+                    loop[0].execute(() -> events.add("from idle@" + own.nanoTime()));
+                    loop[0].executeAfter(() -> events.add("timer from idle@" + own.nanoTime()), 0, TimeUnit.SECONDS);
+                } else if (now == 2_000_000) {
+                    loop[0].close(); // from the driver thread: returns at once
+                }
+            }
+        }).build();
+        loop[0].executeAfter(() -> events.add("a@" + own.nanoTime()), Duration.ofMillis(1));
+        loop[0].executeAfter(() -> events.add("b@" + own.nanoTime()), Duration.ofMillis(2));
+        TaskHandle<?> c = loop[0].schedule(() -> events.add("c@" + own.nanoTime()), Duration.ofMillis(3));
+        own.advanceBy(Duration.ofMillis(5));
+        assertThat(events).containsExactly("a@1000000", "idle@1000000", "timer from idle@1000000",
+                "from idle@1000000", "idle@1000000", "b@2000000", "idle@2000000");
+        assertThat(c.state()).isEqualTo(TaskState.CANCELLED);
+        assertThat(loop[0].isTerminated()).isTrue();
+        assertThat(loop[0].stats().isBalanced()).isTrue();
+
+        List<String> ran = new ArrayList<>();
+        Loop[] driven = new Loop[1];
+        driven[0] = Loop.builder().listener(new LoopListener() {
+            @Override
+            public void onIdle() {
+                if (ran.size() == 1) {
+                    driven[0].execute(() -> ran.add("from idle"));
+                }
+            }
+        }).build();
+        driven[0].execute(() -> ran.add("first"));
+        assertThat(driven[0].runUntilIdle()).as("runs until nothing is ready, the listener's work too").isEqualTo(2);
+        assertThat(ran).containsExactly("first", "from idle");
+    }
+
+    @Test
     void dueTimersRunBeforeQueuedTasks() {
         loop.schedule(record("timer"), Duration.ZERO);
         loop.execute(record("queued"));
