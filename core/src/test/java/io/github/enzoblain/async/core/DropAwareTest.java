@@ -59,6 +59,30 @@ class DropAwareTest {
         }
     }
 
+    /** A task that records what the loop does with it: run, refused, or cancelled by the loop (its bare name). */
+    private final class Pending implements Runnable, DropAware {
+        final String name;
+
+        Pending(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public void run() {
+            told.add(name + " ran");
+        }
+
+        @Override
+        public void rejected(RejectedExecutionException reason) {
+            told.add(name + " rejected");
+        }
+
+        @Override
+        public void cancelledByLoop() {
+            told.add(name);
+        }
+    }
+
     private Loop boundedLoop(AdmissionPolicy policy) {
         return Loop.builder().runQueue(RunQueues.boundedFifo(1)).admission(policy).errorHandler(reported::add).build();
     }
@@ -165,22 +189,6 @@ class DropAwareTest {
 
     @Test
     void aTaskTheLoopCancelsItselfIsToldAndOneItsCallerCancelsIsNot() {
-        class Pending implements Runnable, DropAware {
-            final String name;
-
-            Pending(String name) {
-                this.name = name;
-            }
-
-            @Override
-            public void run() {
-            }
-
-            @Override
-            public void cancelledByLoop() {
-                told.add(name);
-            }
-        }
         Loop closing = Loop.builder().clock(new VirtualClock()).errorHandler(reported::add).build();
         closing.schedule(new Pending("timer"), Duration.ofHours(1));
         closing.executeAfter(new Pending("light"), Duration.ofHours(1));
@@ -201,28 +209,6 @@ class DropAwareTest {
     @Test
     void aPlainTaskThatShutdownNowHandsBackIsToldLikeOneWithAHandle() {
         // with or without a listener (which tracks plain tasks, giving them a handle nobody holds), the same telling
-        class Pending implements Runnable, DropAware {
-            final String name;
-
-            Pending(String name) {
-                this.name = name;
-            }
-
-            @Override
-            public void run() {
-                told.add(name + " ran");
-            }
-
-            @Override
-            public void rejected(RejectedExecutionException reason) {
-                told.add(name + " rejected");
-            }
-
-            @Override
-            public void cancelledByLoop() {
-                told.add(name);
-            }
-        }
         for (boolean tracked : new boolean[] {false, true}) {
             told.clear();
             Loop.Builder b = Loop.builder().errorHandler(reported::add);

@@ -294,16 +294,19 @@ public final class LoopIngestSubscriber<T> implements Subscriber<T> {
         return new RejectedExecutionException("loop '" + loop.name() + "' shut down with " + what);
     }
 
+    /** A run of this subscriber on the loop: one the loop drops means the ingestion cannot finish. */
+    private abstract class LoopRun implements Runnable, DropAware {
+        @Override
+        public final void rejected(RejectedExecutionException reason) {
+            fail(reason); // never run, and it never will
+        }
+    }
+
     /** One run per item handed over (see handleNext). */
-    private final class HandleNext implements Runnable, DropAware {
+    private final class HandleNext extends LoopRun {
         @Override
         public void run() {
             handleNext();
-        }
-
-        @Override
-        public void rejected(RejectedExecutionException reason) {
-            fail(reason); // never run, and it never will: the ingestion cannot finish
         }
 
         /** A shutdownNow() handed this run back unrun. */
@@ -314,15 +317,10 @@ public final class LoopIngestSubscriber<T> implements Subscriber<T> {
     }
 
     /** The retry timer (see requestMore). */
-    private final class Retry implements Runnable, DropAware {
+    private final class Retry extends LoopRun {
         @Override
         public void run() {
             replenish();
-        }
-
-        @Override
-        public void rejected(RejectedExecutionException reason) {
-            fail(reason); // never run, and it never will: the ingestion cannot finish
         }
 
         @Override
