@@ -971,9 +971,14 @@ public final class Loop implements Executor, AutoCloseable {
                         long now = virtualClock.nanoTime();
                         long at = toClockTime(e.timerDeadline());
                         if (at > now) {
-                            if (idleGaveWork()) { // as drive() ends before the clock moves
-                                wheel.rearm(e, e.timerDeadline()); // that work comes first; `e` keeps its rank
-                                break;
+                            if (hooked && startedCount != startedAtIdle) { // an idle event first, as drive() ends
+                                // `e` goes back (keeping its rank) before the listener hears it: what the listener does
+                                // there (a shutdownNow, a cancel) finds it pending in the wheel
+                                wheel.rearm(e, e.timerDeadline());
+                                if (idleGaveWork()) {
+                                    break; // that work comes first
+                                }
+                                continue; // poll again: the listener may have cancelled `e`
                             }
                             virtualClock.set(at);
                             now = at;

@@ -134,6 +134,38 @@ class TimersTest {
     }
 
     @Test
+    void aShutdownNowALoopGoingIdleAsksForHandsBackTheTimerTheAdvanceWasAboutToFire() {
+        // a virtual advance takes the next timer out of the wheel, then finds that the clock must move for it: the loop
+        // goes idle first, and a listener stops it there; that timer is still pending, so it is handed back with the rest
+        List<List<Runnable>> handedBack = new ArrayList<>();
+        VirtualClock own = new VirtualClock();
+        Loop[] loop = new Loop[1];
+        loop[0] = Loop.builder().clock(own).listener(new LoopListener() {
+            @Override
+            public void onIdle() {
+                if (own.nanoTime() == 1_000_000 && handedBack.isEmpty()) {
+                    handedBack.add(loop[0].shutdownNow());
+                }
+            }
+        }).build();
+        List<String> ran = new ArrayList<>();
+        Runnable a = () -> ran.add("a");
+        Runnable b = () -> ran.add("b");
+        Runnable c = () -> ran.add("c");
+        loop[0].executeAfter(a, Duration.ofMillis(1));
+        TaskHandle<?> second = loop[0].schedule(b, Duration.ofMillis(2));
+        loop[0].executeAfter(c, Duration.ofMillis(3));
+        own.advanceBy(Duration.ofMillis(5));
+        assertThat(ran).containsExactly("a");
+        assertThat(handedBack).hasSize(1);
+        assertThat(handedBack.get(0)).containsExactly(b, c);
+        assertThat(second.state()).isEqualTo(TaskState.CANCELLED);
+        assertThat(loop[0].isTerminated()).isTrue();
+        assertThat(loop[0].stats().cancelled()).isEqualTo(2);
+        assertThat(loop[0].stats().isBalanced()).isTrue();
+    }
+
+    @Test
     void dueTimersRunBeforeQueuedTasks() {
         loop.schedule(record("timer"), Duration.ZERO);
         loop.execute(record("queued"));
