@@ -1239,20 +1239,23 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     void periodicRan(PeriodicTask t, Throwable error) {
-        if (error == null || !stopPeriodicOnFailure) {
+        // a cancel() during a failed run wins over the policy: it said true (see PeriodicTask's notes)
+        boolean stops = error != null && stopPeriodicOnFailure && !t.cancelRequestedBeforeFailing();
+        boolean cancelAsked = error != null && stopPeriodicOnFailure && !stops;
+        if (!stops) {
             inc(RESTED); // this run ended and the task lives on (until re-armed or cancelled below)
         }
         if (error != null) {
-            taskFailed(t, error, stopPeriodicOnFailure);
-            if (stopPeriodicOnFailure) {
+            taskFailed(t, error, stops);
+            if (stops) {
                 return;
             }
-            report(error); // the task keeps its schedule: nobody else would see this failure
+            report(error); // the task keeps its schedule (or ends cancelled): nobody else would see this failure
         } else {
             notifySuccess(t);
         }
-        t.state = LoopTask.PENDING; // only the driver leaves RUNNING
-        if (t.cancelRequested || lifecycle != OPEN) {
+        t.state = LoopTask.PENDING; // only the driver leaves RUNNING; then it reads the request (Dekker, PeriodicTask)
+        if (cancelAsked || t.takeCancelRequest() || lifecycle != OPEN) {
             t.cancelByLoop();
         }
         if (t.state == LoopTask.CANCELLED) {
@@ -2112,7 +2115,10 @@ public final class Loop implements Executor, AutoCloseable {
             return this;
         }
 
-        /** Whether a periodic task that throws ends FAILED (default: it keeps its schedule). */
+        /**
+         * Whether a periodic task that throws ends FAILED (default: it keeps its schedule). A run that throws after a
+         * {@code cancel()} said true during it ends the task CANCELLED all the same (the failure is reported).
+         */
         public Builder stopPeriodicOnFailure(boolean stop) {
             this.stopPeriodicOnFailure = stop;
             return this;

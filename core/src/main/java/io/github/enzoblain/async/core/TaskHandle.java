@@ -35,7 +35,9 @@ public interface TaskHandle<T> extends Cancellable {
      * timer is unlinked from the wheel: at once on the loop's thread; from another thread when the loop next takes in
      * its inbox (a parked loop is not woken for it: it does so when it wakes for anything else, at the latest for its
      * next timer), and only then do listeners hear {@code onCancel}.
-     * A periodic task is cancelled between runs, or after the run in progress.
+     * A periodic task is cancelled between runs, or after the run in progress (a call during a run says true, and the
+     * task ends cancelled once the run ends, even if the run throws and the loop stops periodic tasks on failure; of
+     * several calls, one alone says true).
      *
      * @return whether this call cancelled the task
      */

@@ -398,6 +398,53 @@ class TimersTest {
     }
 
     @Test
+    void aCancelDuringARunThatThenFailsWinsOverThePolicyThatStopsOnFailure() {
+        // cancel() said true, so the task ends cancelled, as in the JDK's STPE; the failed run is reported and counted
+        VirtualClock c = new VirtualClock();
+        List<Throwable> reported = new ArrayList<>();
+        Loop l = Loop.builder().clock(c).stopPeriodicOnFailure(true).errorHandler(reported::add).build();
+        TaskHandle<?>[] self = new TaskHandle<?>[1];
+        boolean[] cancelled = new boolean[1];
+        self[0] = l.scheduleAtFixedRate(() -> {
+            cancelled[0] = self[0].cancel();
+            throw new IllegalStateException("fails after its cancel");
+        }, Duration.ofSeconds(1), Duration.ofSeconds(1));
+        c.advanceBy(Duration.ofSeconds(10));
+        assertThat(cancelled[0]).isTrue();
+        assertThat(self[0].state()).isEqualTo(TaskState.CANCELLED);
+        assertThat(reported).singleElement().isInstanceOf(IllegalStateException.class);
+        assertThat(l.stats().failedRuns()).isEqualTo(1);
+        assertThat(l.stats().failed()).isZero();
+        assertThat(l.stats().cancelled()).isEqualTo(1);
+        assertThat(l.pendingTimers()).isZero();
+        assertThat(l.stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void aCancelRacingTheEndOfAPeriodicRunSaysTrueExactlyWhenItEndsTheTask() {
+        // a periodic task always due (1 ns period, fixed rate: it runs back to back) on a LoopThread, cancelled once
+        // from this thread at an arbitrary point of its run cycle: the task lives until cancelled, so that one call
+        // must say true, and the task ends cancelled (it used to say false when its request was seen by the loop
+        // between the run's end and its re-read of the state)
+        for (int round = 0; round < 300; round++) {
+            Loop l = Loop.builder().name("race-" + round).build();
+            AtomicInteger runs = new AtomicInteger();
+            TaskHandle<Void> p = l.scheduleAtFixedRate(runs::incrementAndGet, Duration.ZERO, Duration.ofNanos(1));
+            try (LoopThread t = LoopThread.start(l)) {
+                int spins = round % 50;
+                while (runs.get() < 2 + spins) {
+                    Thread.onSpinWait();
+                }
+                assertThat(p.cancel()).as("round %d", round).isTrue();
+                assertThat(p.cancel()).as("round %d, again", round).isFalse();
+                assertThat(p.toCompletionStage().toCompletableFuture()).failsWithin(Duration.ofSeconds(10));
+            }
+            assertThat(p.state()).as("round %d", round).isEqualTo(TaskState.CANCELLED);
+            assertThat(l.stats().isBalanced()).isTrue();
+        }
+    }
+
+    @Test
     void aPeriodicTaskCanCancelItselfWhileRunning() {
         TaskHandle<?>[] self = new TaskHandle<?>[1];
         AtomicInteger runs = new AtomicInteger();
