@@ -662,11 +662,18 @@ public final class Loop implements Executor, AutoCloseable {
         }
         Runnable victim;
         Throwable policyFailed = null;
+        int depth = queue.size();
         try {
             victim = admission.onFull(task, queue);
         } catch (Throwable error) { // a broken policy refuses the incoming task: it must not lose it, nor the driver
             victim = null;
             policyFailed = error;
+        }
+        if (queue.size() != depth) { // it removed a task it did not return (or offered one more): lost to the loop
+            report(new IllegalStateException("loop '" + name + "': admission policy " + admission + " broke its "
+                    + "contract: the full run queue held " + depth + (depth == 1 ? " task" : " tasks") + " before it and "
+                    + queue.size() + " after (it must return the incoming task, or remove one, offer the incoming one "
+                    + "and return the one it removed)"));
         }
         if (victim == null) {
             victim = task;

@@ -218,6 +218,41 @@ class RunQueueTest {
     }
 
     @Test
+    void aPolicyThatLosesATaskIsReportedNotSilent() {
+        // a policy that removes a task and neither offers the incoming one nor returns the removed one breaks its
+        // contract: the loop cannot find the lost task without a scan, but the queue's size tells it, and it says so
+        List<Throwable> errors = new ArrayList<>();
+        AdmissionPolicy losing = (incoming, queue) -> {
+            queue.poll(); // removed, never returned, never completed
+            return incoming;
+        };
+        Loop loop = Loop.builder().name("lossy").runQueue(RunQueues.boundedFifo(1)).admission(losing)
+                .errorHandler(errors::add).build();
+        List<Throwable> atCall = new ArrayList<>();
+        loop.execute(() -> {
+            loop.execute(() -> { });
+            try {
+                loop.execute(() -> { }); // the queue is full: the policy drops the first one on the floor
+            } catch (RejectedExecutionException e) {
+                atCall.add(e); // the incoming task, refused as the policy said
+            }
+        });
+        loop.runUntilIdle();
+        assertThat(atCall).hasSize(1);
+        assertThat(errors).singleElement().isInstanceOf(IllegalStateException.class)
+                .satisfies(e -> assertThat(e.getMessage()).contains("admission policy", "1 task", "0 after"));
+        AdmissionPolicy fair = AdmissionPolicy.dropOldest();
+        Loop fine = Loop.builder().runQueue(RunQueues.boundedFifo(1)).admission(fair).errorHandler(errors::add).build();
+        fine.execute(() -> {
+            fine.execute(() -> { });
+            fine.execute(() -> { }); // drops the first, queues this one
+        });
+        fine.runUntilIdle();
+        assertThat(errors).as("a policy that keeps the contract is not reported: only the task it dropped is")
+                .hasSize(2).last().isInstanceOf(RejectedExecutionException.class);
+    }
+
+    @Test
     void aPolicyThatThrowsRefusesTheIncomingTaskWithItsErrorAsTheCauseAndTheLoopGoesOn() {
         // a broken policy must not lose the task it was asked about, nor stop the driver: the task is refused
         List<Throwable> errors = new ArrayList<>();

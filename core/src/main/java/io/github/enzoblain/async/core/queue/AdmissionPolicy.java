@@ -8,6 +8,8 @@ package io.github.enzoblain.async.core.queue;
  * as {@code REJECTED}, so every task still ends in exactly one terminal state. A policy that throws refuses
  * {@code incoming}: the loop rejects it with a {@code RejectedExecutionException} whose cause is what the policy threw
  * (a task the policy removed from the queue before it threw is beyond the loop's reach: a policy must not do that).
+ * A policy that leaves the queue holding more or fewer tasks than before, a task removed and not returned, say, is
+ * reported to the loop's error handler as an {@link IllegalStateException}: the loop cannot reach that task either.
  */
 @FunctionalInterface
 public interface AdmissionPolicy {
