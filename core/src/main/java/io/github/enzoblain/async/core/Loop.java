@@ -73,7 +73,8 @@ public final class Loop implements Executor, AutoCloseable {
      * - Inbox: a bounded MPSC array (Inbox). The driver drains it at every step (so at least every BATCH + 1 tasks,
      *   see Batches), and before every local submission, so the order tasks are accepted in is the order the loop
      *   observed their submissions. It also carries signals: a cancelled timer task offered again (so the driver
-     *   unlinks it), a spawned task whose stage completed.
+     *   unlinks it), a spawned task whose stage completed (one that finds the inbox full goes on a lock-free stack of
+     *   its own, `overflowStages`, drained with the inbox: the thread completing a stage never waits for the driver).
      * - Counters: plain fields and a plain long[], written only by the thread in the driver slot (the slot's CAS and
      *   volatile release order them between successive drivers); rejections at a foreign caller are counted in an
      *   AtomicLong. "Running" is derived (runs started minus runs ended). No counter store on the task path is
@@ -167,6 +168,7 @@ public final class Loop implements Executor, AutoCloseable {
     private static final VarHandle LIFECYCLE;
     private static final VarHandle PUBLISHED_VERSION;
     private static final VarHandle STOP_REQUEST;
+    private static final VarHandle OVERFLOW_STAGES;
 
     static {
         try {
@@ -175,6 +177,7 @@ public final class Loop implements Executor, AutoCloseable {
             LIFECYCLE = l.findVarHandle(Loop.class, "lifecycle", int.class);
             PUBLISHED_VERSION = l.findVarHandle(Loop.class, "publishedVersion", long.class);
             STOP_REQUEST = l.findVarHandle(Loop.class, "stopRequest", CompletableFuture.class);
+            OVERFLOW_STAGES = l.findVarHandle(Loop.class, "overflowStages", SpawnedTask.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -238,6 +241,7 @@ public final class Loop implements Executor, AutoCloseable {
     private final ArrayDeque<SpawnedTask<?>> localSignals = new ArrayDeque<>();
     private volatile Thread driver;
     private volatile CompletableFuture<List<Runnable>> stopRequest;
+    private volatile SpawnedTask<?> overflowStages; // stage completions that found the inbox full (a Treiber stack)
     private Runnable handedOut; // polled, not started, while low-watermark listeners run: stats count it queued
 
     private Loop(Builder b) {
@@ -561,9 +565,31 @@ public final class Loop implements Executor, AutoCloseable {
             drainStopped();
             return;
         }
+        drainOverflowStages();
         SpawnedTask<?> s;
         while ((s = localSignals.poll()) != null) {
             finishSpawned(s);
+        }
+    }
+
+    /** Takes in the stage completions that found the inbox full, in the order they were pushed (driver only). */
+    private void drainOverflowStages() {
+        if (overflowStages == null) {
+            return;
+        }
+        SpawnedTask<?> s = (SpawnedTask<?>) OVERFLOW_STAGES.getAndSet(this, null);
+        SpawnedTask<?> first = null;
+        while (s != null) { // the stack is last-in first: reversed into arrival order
+            SpawnedTask<?> next = s.nextOverflow;
+            s.nextOverflow = first;
+            first = s;
+            s = next;
+        }
+        while (first != null) {
+            SpawnedTask<?> next = first.nextOverflow;
+            first.nextOverflow = null;
+            finishSpawned(first);
+            first = next;
         }
     }
 
@@ -589,6 +615,7 @@ public final class Loop implements Executor, AutoCloseable {
                 }
             }
         }
+        drainOverflowStages();
         SpawnedTask<?> s;
         while ((s = localSignals.poll()) != null) {
             finishSpawned(s);
@@ -1283,13 +1310,14 @@ public final class Loop implements Executor, AutoCloseable {
         if (inLoop()) {
             localSignals.add(t);
         } else {
-            while (inbox.offer(t) < 0) { // must not be lost: wait for the driver to make room
-                if (lifecycle == TERMINATED) {
-                    return;
-                }
-                Thread.onSpinWait();
+            if (inbox.offer(t) < 0) { // full: never lost, never waiting for the driver to make room
+                SpawnedTask<?> head;
+                do {
+                    head = overflowStages;
+                    t.nextOverflow = head;
+                } while (!OVERFLOW_STAGES.compareAndSet(this, head, t));
             }
-            wakeDriver();
+            wakeDriver(); // after the CAS, Dekker-style with park()'s re-check of both
         }
     }
 
@@ -1343,7 +1371,8 @@ public final class Loop implements Executor, AutoCloseable {
         parkedUntil = until;
         try {
             // localSignals: a stage completed on this thread outside any task (in a listener, say) is work too
-            if (inbox.isEmpty() && localSignals.isEmpty() && lifecycle == handledLifecycle && stopRequest == null) {
+            if (inbox.isEmpty() && overflowStages == null && localSignals.isEmpty() && lifecycle == handledLifecycle
+                    && stopRequest == null) {
                 LockSupport.parkNanos(this, nanos);
             }
         } finally {

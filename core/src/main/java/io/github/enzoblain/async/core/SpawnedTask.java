@@ -5,13 +5,15 @@ import java.util.function.Supplier;
 
 /**
  * A task whose work is asynchronous: it runs its supplier on the loop, then stays RUNNING until the returned stage
- * completes. The completion hops back onto the loop (through the inbox, or the loop's local signal queue when the stage
- * completes on the loop's own thread), so the task's own stage always completes on the loop's thread.
+ * completes. The completion hops back onto the loop (through the inbox, or a lock-free stack of the loop's own when the
+ * inbox is full, or the loop's local signal queue when the stage completes on the loop's own thread), so the task's own
+ * stage always completes on the loop's thread.
  */
 final class SpawnedTask<T> extends LoopTask<T> {
 
     Object stageValue;
     Throwable stageError;
+    SpawnedTask<?> nextOverflow; // in the loop's overflow stack: a completion that found the inbox full
 
     SpawnedTask(Loop loop, long id, Supplier<? extends CompletionStage<T>> body) {
         super(loop, id, body, false, Loop.DEFAULT_PRIORITY, false);

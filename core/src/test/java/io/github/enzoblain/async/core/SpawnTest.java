@@ -2,11 +2,15 @@ package io.github.enzoblain.async.core;
 
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 class SpawnTest {
 
@@ -139,4 +143,24 @@ class SpawnTest {
         assertThat(loop.stats().isBalanced()).isTrue();
         assertThat(loop.stats().running()).isZero();
     }
+    @Test
+    void aStageCompletingWhileTheInboxIsFullNeitherWaitsForTheDriverNorIsLost() {
+        // the completing thread is not the loop's: it hands the completion over without waiting for room in the inbox
+        // (it used to spin until a driver made room, for ever if none came)
+        Loop loop = Loop.builder().inboxCapacity(2).build();
+        CompletableFuture<Integer> stage = new CompletableFuture<>();
+        TaskHandle<Integer> spawned = loop.spawn(() -> stage);
+        loop.runUntilIdle(); // the supplier ran: the task awaits its stage
+        List<String> ran = new ArrayList<>();
+        loop.execute(() -> ran.add("first")); // from this thread, not driving: into the inbox, which is full after two
+        loop.execute(() -> ran.add("second"));
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> stage.complete(42));
+        assertThat(spawned.state()).isEqualTo(TaskState.RUNNING);
+        loop.runUntilIdle();
+        assertThat(spawned.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(spawned.toCompletionStage().toCompletableFuture().getNow(null)).isEqualTo(42);
+        assertThat(ran).containsExactly("first", "second");
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
 }
+
