@@ -1800,9 +1800,18 @@ public final class Loop implements Executor, AutoCloseable {
      * Waits for the loop to terminate.
      *
      * @return whether it terminated within {@code timeout}
+     * @throws IllegalStateException if called while driving the loop (from one of its tasks or listeners), which it
+     *                               cannot terminate under: the wait could only time out, stalling the loop meanwhile
      */
     public boolean awaitTermination(Duration timeout) throws InterruptedException {
         Objects.requireNonNull(timeout, "timeout");
+        if (lifecycle == TERMINATED) {
+            return true;
+        }
+        if (inLoop()) {
+            throw new IllegalStateException("loop '" + name + "': awaitTermination from the thread driving it, which "
+                    + "it cannot terminate under (wait from another thread, or close() it from here)");
+        }
         return terminated.await(saturatedNanos(timeout), TimeUnit.NANOSECONDS);
     }
 

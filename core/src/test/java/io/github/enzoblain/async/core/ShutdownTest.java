@@ -511,4 +511,29 @@ class ShutdownTest {
         assertThat(loop.isTerminated()).isTrue();
         assertThat(loop.stats().isBalanced()).isTrue();
     }
+    @Test
+    void awaitTerminationFromTheDrivingThreadFailsFastInsteadOfStallingTheLoop() {
+        Loop loop = Loop.create();
+        List<Throwable> thrown = new ArrayList<>();
+        loop.execute(() -> {
+            try {
+                loop.awaitTermination(Duration.ofHours(1));
+            } catch (IllegalStateException | InterruptedException e) {
+                thrown.add(e);
+            }
+        });
+        loop.runUntilIdle();
+        assertThat(thrown).singleElement().isInstanceOf(IllegalStateException.class)
+                .satisfies(e -> assertThat(e.getMessage()).contains("awaitTermination", "driving"));
+        loop.close();
+        assertThat(loop.isTerminated()).isTrue();
+    }
+
+    @Test
+    void awaitTerminationOfATerminatedLoopSaysTrueFromAnyThread() throws InterruptedException {
+        Loop loop = Loop.create();
+        loop.close();
+        assertThat(loop.awaitTermination(Duration.ZERO)).isTrue();
+    }
 }
+

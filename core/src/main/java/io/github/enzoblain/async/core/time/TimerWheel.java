@@ -320,7 +320,8 @@ public final class TimerWheel {
     /**
      * The exact earliest deadline. May expire slots ahead of time (it never fires anything early).
      *
-     * @return the deadline, or {@link Long#MAX_VALUE} if no timer is armed
+     * @return the deadline, or {@link Long#MAX_VALUE} if no timer is armed (a timer armed for {@code Long.MAX_VALUE}
+     *         reads the same: tell them apart with {@link #isEmpty()})
      */
     public long nextDeadline() {
         if (size == 0) {
