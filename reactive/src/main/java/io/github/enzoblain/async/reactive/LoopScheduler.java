@@ -22,10 +22,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p><b>Concurrency and visibility.</b> Every method is safe from any thread. What a thread does before it schedules a
  * task happens-before the task runs (the loop's guarantee). A worker's tasks run in FIFO order (timers in (deadline,
- * sequence) order) and never overlap; a one-shot delay {@code <= 0}, and the initial delay {@code <= 0} of a task with
- * a period {@code <= 0}, mean now, as on Reactor's schedulers, so such a task queues behind the tasks scheduled before
- * it instead of overtaking them as a timer due at once (the first run of a fixed-rate task due at once is a timer, and
- * runs before the ready tasks: the loop runs due timers first). Disposables returned by {@code schedule} cancel in
+ * sequence) order) and never overlap; a delay {@code <= 0}, one-shot or the initial delay of a periodic task, means
+ * now, as on Reactor's schedulers, so such a task (or first run) queues behind the tasks scheduled before it instead of
+ * overtaking them as a timer due at once (the loop runs due timers first); a fixed-rate task's later runs are due one
+ * period apart from the call. Disposables returned by {@code schedule} cancel in
  * O(1) from any thread: on the loop's thread the timer is unlinked at once, from another thread at the loop's next
  * step (a parked loop is not woken for it: see {@link io.github.enzoblain.async.core.Cancellable#cancel()}).
  *

@@ -9,6 +9,7 @@ import reactor.core.Exceptions;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
@@ -28,7 +29,11 @@ final class ScheduledTask implements Runnable, Disposable, Labelled, DropAware {
      *   run() re-checks the state, so a task cancelled before its handle was known never runs its body.
      * - A one-shot task leaves its lane when it ends (finally); a periodic task stays until cancelled. A periodic task
      *   with a period <= 0 (backToBack) is one loop task per run: each run submits the next before it returns, so the
-     *   handle in `handle` is always the next run's, and cancel() reaches it as above.
+     *   handle in `handle` is always the next run's, and cancel() reaches it as above. A fixed-rate task with an
+     *   initial delay <= 0 runs first as a queued task (FIFO with what was scheduled before it), which then arms the
+     *   loop's fixed-rate task for the rest (`restPeriod`), due one period after the schedule call (no drift, unless
+     *   that first run comes more than a period late: the loop clamps a delay in the past to now), and hands its
+     *   handle over the same way.
      * - A task the loop drops (DropAware) leaves its lane and reads disposed, so neither a lane nor a graceful dispose
      *   keeps it: cancelled by the loop itself (closed or shut down under the scheduler), quietly; refused after the
      *   schedule call returned (taken in from another thread while a bounded run queue is full, or after the loop
@@ -58,6 +63,8 @@ final class ScheduledTask implements Runnable, Disposable, Labelled, DropAware {
     final boolean backToBack; // periodic with a period <= 0: submitted again as each run ends
     private volatile int state;
     private volatile TaskHandle<?> handle;
+    private long restStart; // loop time of the schedule call: the rest's runs are due a period apart from it
+    private long restPeriod; // > 0: this run is the first of a fixed-rate task, queued; the rest to arm (loop thread)
 
     // guarded by lane
     ScheduledTask prev;
@@ -69,6 +76,12 @@ final class ScheduledTask implements Runnable, Disposable, Labelled, DropAware {
         this.task = task;
         this.periodic = periodic;
         this.backToBack = backToBack;
+    }
+
+    /** Before the first run is submitted: once it ran, it arms the rest at fixed rate (see Implementation notes). */
+    void restAtFixedRate(long start, long periodNanos) {
+        restStart = start;
+        restPeriod = periodNanos;
     }
 
     void setHandle(TaskHandle<?> h) {
@@ -84,7 +97,8 @@ final class ScheduledTask implements Runnable, Disposable, Labelled, DropAware {
             return; // cancelled before the loop task's handle was known
         }
         if (periodic) {
-            if (backToBack && lane.loop.isShutdown()) { // a closing loop runs no periodic task again: nor this one
+            long rest = restPeriod;
+            if ((backToBack || rest > 0) && lane.loop.isShutdown()) { // a closing loop runs no periodic task: nor this
                 endedByLoop();
                 return;
             }
@@ -93,7 +107,12 @@ final class ScheduledTask implements Runnable, Disposable, Labelled, DropAware {
             } catch (Throwable e) {
                 ReactorErrors.report(e); // keeps ticking, as in Reactor
             }
-            if (backToBack && state == LIVE) {
+            if (rest > 0) {
+                restPeriod = 0;
+                if (state == LIVE) {
+                    armRest(rest);
+                }
+            } else if (backToBack && state == LIVE) {
                 runAgain();
             }
             return;
@@ -125,6 +144,17 @@ final class ScheduledTask implements Runnable, Disposable, Labelled, DropAware {
             if (endedByLoop() && !loop.isShutdown()) {
                 ReactorErrors.report(Exceptions.failWithRejected(e));
             }
+        }
+    }
+
+    /** After a queued first run: the loop's fixed-rate task for the rest. A closing loop ends it quietly. */
+    private void armRest(long period) {
+        Loop loop = lane.loop;
+        try {
+            setHandle(loop.scheduleAtFixedRate(this, Duration.ofNanos(restStart + period - loop.now()),
+                    Duration.ofNanos(period)));
+        } catch (RejectedExecutionException e) {
+            endedByLoop(); // closed under the scheduler: it ends every periodic task
         }
     }
 

@@ -30,9 +30,10 @@ class TaskLane {
      *   then hand the task to the loop. A loop that refuses (closed loop, full inbox) gets the task unlinked and the
      *   refusal rethrown as Reactor's rejection.
      * - FIFO and no overlap: the loop is single-threaded and runs ready tasks in acceptance order and timers in
-     *   (deadline, sequence) order, so a lane needs no serialisation of its own. A one-shot delay <= 0 (and a
-     *   back-to-back task's initial delay <= 0) is submitted, not scheduled: the loop runs due timers before queued
-     *   tasks, so a timer due now would overtake the tasks scheduled before it.
+     *   (deadline, sequence) order, so a lane needs no serialisation of its own. A delay <= 0, one-shot or a periodic
+     *   task's initial one, is submitted, not scheduled: the loop runs due timers before queued tasks, so a timer due
+     *   now would overtake the tasks scheduled before it. A fixed-rate task whose first run is queued so arms its
+     *   loop-side periodic task when that run ends, due one period after the schedule call (ScheduledTask).
      */
 
     final LoopScheduler scheduler;
@@ -91,6 +92,10 @@ class TaskLane {
             return runOnceAfter(admit(task, true, true), initialDelay, unit);
         }
         ScheduledTask t = admit(task, true, false);
+        if (initialDelay <= 0) { // the first run now, queued (FIFO, as above); the rest due a period apart from here
+            t.restAtFixedRate(loop.now(), unit.toNanos(period));
+            return runOnceAfter(t, 0, unit);
+        }
         try {
             t.setHandle(loop.scheduleAtFixedRate(t, Duration.ofNanos(unit.toNanos(initialDelay)),
                     Duration.ofNanos(unit.toNanos(period))));

@@ -410,6 +410,52 @@ class LoopSchedulerContractTest {
         assertThat(loop.stats().isBalanced()).isTrue();
     }
 
+    @ParameterizedTest(name = "scheduled from {0}")
+    @ValueSource(strings = {"another thread", "the loop's thread"})
+    void aFixedRateTaskDueAtOnceRunsFirstBehindTheTasksBeforeItThenEveryPeriodFromTheCall(String from) {
+        // as on Reactor's schedulers (STPE orders a run due now after the tasks submitted before it): a, p, b; then p
+        // at 1 s, 2 s, 3 s of the clock, measured from the call, not from the first run
+        Scheduler.Worker worker = scheduler.createWorker();
+        List<String> order = new ArrayList<>();
+        Disposable[] periodic = new Disposable[1];
+        Runnable calls = () -> {
+            worker.schedule(() -> order.add("a"));
+            periodic[0] = worker.schedulePeriodically(() -> order.add("p@" + clock.nanoTime() / 1_000_000), 0, 1,
+                    TimeUnit.SECONDS);
+            worker.schedule(() -> order.add("b"));
+        };
+        if (from.equals("another thread")) {
+            calls.run();
+        } else {
+            loop.execute(calls);
+        }
+        loop.runUntilIdle();
+        assertThat(order).containsExactly("a", "p@0", "b");
+        clock.advanceBy(Duration.ofMillis(3500));
+        assertThat(order).containsExactly("a", "p@0", "b", "p@1000", "p@2000", "p@3000");
+        periodic[0].dispose();
+        assertThat(periodic[0].isDisposed()).isTrue();
+        clock.advanceBy(Duration.ofSeconds(5));
+        assertThat(order).hasSize(6);
+        assertThat(loop.pendingTimers()).isZero();
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void aFixedRateTaskDueAtOnceAndDisposedInItsFirstRunNeverArmsTheRest() {
+        Disposable[] periodic = new Disposable[1];
+        AtomicInteger runs = new AtomicInteger();
+        periodic[0] = scheduler.schedulePeriodically(() -> {
+            runs.incrementAndGet();
+            periodic[0].dispose();
+        }, 0, 1, TimeUnit.SECONDS);
+        loop.runUntilIdle();
+        clock.advanceBy(Duration.ofSeconds(5));
+        assertThat(runs).hasValue(1);
+        assertThat(loop.pendingTimers()).isZero();
+        assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
     @Test
     void workerTasksNeverOverlapUnderConcurrentProducers() throws Exception {
         LoopScheduler threaded = LoopScheduler.newLoopThread("no-overlap");
