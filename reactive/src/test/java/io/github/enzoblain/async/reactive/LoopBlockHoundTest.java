@@ -33,6 +33,12 @@ class LoopBlockHoundTest {
             });
             assertThat(onLoop.get(30, TimeUnit.SECONDS)).isInstanceOf(BlockingOperationError.class);
 
+            // the loop thread idles for this timer, down to parking: allowed (Loop.idle, Loop.park), or the thread
+            // would die of BlockingOperationError there and the timer never fire
+            CompletableFuture<Boolean> afterParking = new CompletableFuture<>();
+            scheduler.schedule(() -> afterParking.complete(true), 50, TimeUnit.MILLISECONDS);
+            assertThat(afterParking.get(30, TimeUnit.SECONDS)).isTrue();
+
             LockSupport.parkNanos(1_000); // the test's own thread may block
         } finally {
             scheduler.dispose();
