@@ -36,7 +36,8 @@ import java.util.function.Consumer;
  *
  * <p><b>Failures.</b> A handler that throws, an item the loop refuses, or an upstream error ends the ingestion:
  * the subscription is cancelled (if still active), items not yet handled are dropped, and {@link #completion()} fails
- * with that error. So do, with a {@link RejectedExecutionException}, an item the loop refuses after it was handed over
+ * with that error; so does, with an {@link IllegalStateException}, an item the upstream sends without demand for it
+ * (§1.1). So do, with a {@link RejectedExecutionException}, an item the loop refuses after it was handed over
  * (taken in from another thread while a bounded run queue is full) and the retry timer (see below) when the loop's
  * close or {@code shutdownNow()} cancels it: that item, or that request for more, would never come, and the completion
  * would wait for it forever. So do, the same way, items still queued when {@code shutdownNow()} is called: they come
@@ -55,7 +56,9 @@ public final class LoopIngestSubscriber<T> implements Subscriber<T> {
      * - Accounting: `inLoop` = items handed over and not yet handled; `owed` = requested and not yet received. The
      *   window bounds inLoop + owed (an item is added to inLoop before it leaves owed, and the sum is read owed first,
      *   so a reader racing the producer never undercounts), and the ring is as large as the window (rounded up to a power of two), so a
-     *   well-behaved upstream (§1.1) always finds room; one that sends more than asked is cancelled.
+     *   well-behaved upstream (§1.1) always finds room; one that sends an item with nothing owed is cancelled, even
+     *   when the ring's rounding would have room for it (an item over the demand would make `owed` negative and
+     *   overstate the free room the next request is computed from).
      * - Requesting is serialised by a work-in-progress counter: the producer's thread (onSubscribe) and the loop (after
      *   each handled item) both call `replenish()`.
      * - A request made from the loop's thread lets a synchronous producer call onNext right there: its items go straight
@@ -145,7 +148,7 @@ public final class LoopIngestSubscriber<T> implements Subscriber<T> {
         }
         long p = produced;
         int i = (int) p & mask;
-        if (p - consumedVolatile() >= ring.length()) {
+        if (owed.get() <= 0 || p - consumedVolatile() >= ring.length()) { // §1.1: nothing owed, nothing accepted
             fail(new IllegalStateException("§1.1 violated: more items than requested (window " + window + ")"));
             return;
         }

@@ -234,6 +234,27 @@ class LoopIngestSubscriberTest {
         assertThat(s.completion().toCompletableFuture()).isCompleted();
     }
 
+    @Test
+    void anItemSentWithoutDemandFailsTheIngestionEvenWhenTheRingHasRoomForIt() {
+        // a window of 6 gets a ring of 8: the 7th item was never asked for, whatever room the ring has (§1.1)
+        Loop loop = Loop.builder().clock(new VirtualClock()).build();
+        LoopIngestSubscriber<Integer> s = LoopIngestSubscriber.create(loop, i -> { }, 6);
+        AtomicLong requested = new AtomicLong();
+        AtomicBoolean cancelled = new AtomicBoolean();
+        s.onSubscribe(subscription(requested, cancelled));
+        assertThat(requested.get()).isEqualTo(6);
+        for (int i = 0; i < 7; i++) {
+            s.onNext(i);
+        }
+        assertThat(cancelled).as("the upstream broke §1.1").isTrue();
+        assertThatThrownBy(() -> s.completion().toCompletableFuture().join())
+                .hasRootCauseInstanceOf(IllegalStateException.class)
+                .hasRootCauseMessage("§1.1 violated: more items than requested (window 6)");
+        loop.runUntilIdle();
+        assertThat(s.handled()).isZero(); // the ingestion failed: what it took in is dropped, not handled
+        assertThat(requested.get()).as("nothing more asked of a broken upstream").isEqualTo(6);
+    }
+
     private static Subscription subscription(AtomicLong requested, AtomicBoolean cancelled) {
         return new Subscription() {
             @Override
