@@ -25,7 +25,8 @@ import java.util.function.Consumer;
  * <p><b>Flow control.</b> The items of this subscriber that are in the loop (handed over, not yet handled) plus those it
  * has requested and not yet received never exceed its window: {@code min(maxInFlight, run-queue capacity, high
  * watermark)}, so on its own it never pushes the queue past its high watermark. It asks
- * for no more than the run queue's free room either, asks nothing while the loop is
+ * for no more than the run queue's free room either (its own items handed over from another thread and maybe not yet
+ * taken in count as taking a place), asks nothing while the loop is
  * {@linkplain Loop#isAboveHighWatermark() above its high watermark}, and asks again from the loop as its items are
  * handled, in batches of a quarter of the window, so the run queue stays under its bound and nothing is rejected.
  *
@@ -62,7 +63,10 @@ public final class LoopIngestSubscriber<T> implements Subscriber<T> {
      * - Requesting is serialised by a work-in-progress counter: the producer's thread (onSubscribe) and the loop (after
      *   each handled item) both call `replenish()`.
      * - A request made from the loop's thread lets a synchronous producer call onNext right there: its items go straight
-     *   into the run queue, so the run queue's depth is exact when the next request is computed.
+     *   into the run queue, so the run queue's depth is exact when the next request is computed. Items handed over
+     *   from another thread go through the inbox, outside that depth until the loop takes them in: the free room
+     *   counts every unhandled item up to the last one handed over that way as taking a place (`lastViaInbox`), or
+     *   those and other work would overfill a bounded run queue and have our items refused.
      * - If nothing of ours is in the loop, nothing is owed, and the loop is above its high watermark or full with other
      *   work, a one-millisecond timer retries: otherwise nobody would ever ask again.
      * - Both tasks we hand the loop are DropAware: a run the loop drops (an item refused at intake, a retry timer
@@ -153,6 +157,9 @@ public final class LoopIngestSubscriber<T> implements Subscriber<T> {
             return;
         }
         inLoop.incrementAndGet(); // before owed--: inLoop + owed never dips below the truth (see requestMore)
+        if (!loop.inLoop()) {
+            lastViaInbox = p; // before owed--: a request that sees the item received sees it may be in the inbox
+        }
         owed.decrementAndGet();
         ring.lazySet(i, item);
         produced = p + 1;
@@ -212,6 +219,7 @@ public final class LoopIngestSubscriber<T> implements Subscriber<T> {
     // ================================================================================================ internals
 
     private volatile long consumedVolatile; // `consumed`, published for the producer's overflow check
+    private volatile long lastViaInbox = -1; // ring index of the last item handed over from a thread not driving
 
     private long consumedVolatile() {
         return consumedVolatile;
@@ -266,7 +274,10 @@ public final class LoopIngestSubscriber<T> implements Subscriber<T> {
         long owedNow = owed.get();
         long mine = inLoop.get() + owedNow;
         long credit = window - mine;
-        long free = (long) loop.queueCapacity() - loop.queueDepth() - owedNow;
+        // our items handed over from another thread may still be in the inbox, not yet in queueDepth: count every
+        // unhandled one up to the last such item as taking a place (read after owed, see onNext)
+        long intake = Math.max(0, lastViaInbox + 1 - consumedVolatile);
+        long free = (long) loop.queueCapacity() - loop.queueDepth() - owedNow - intake;
         long n = Math.min(credit, free);
         if (loop.isAboveHighWatermark()) {
             n = 0; // wait for the loop to drain to its low watermark

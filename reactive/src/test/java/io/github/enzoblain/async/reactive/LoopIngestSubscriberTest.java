@@ -255,6 +255,38 @@ class LoopIngestSubscriberTest {
         assertThat(requested.get()).as("nothing more asked of a broken upstream").isEqualTo(6);
     }
 
+    @Test
+    void itemsOfOursStillInTheInboxCountAgainstTheFreeRoomOfTheNextRequest() throws Exception {
+        Loop loop = Loop.builder().clock(new VirtualClock()).runQueue(RunQueues.boundedFifo(4)).build();
+        LoopIngestSubscriber<Integer>[] self = new LoopIngestSubscriber[1];
+        LoopIngestSubscriber<Integer> s = LoopIngestSubscriber.create(loop, i -> {
+            if (i == 0) {
+                loop.execute(() -> { }); // someone else's work, straight into the run queue
+                Thread producer = new Thread(() -> self[0].onNext(2)); // our next item, into the inbox
+                producer.start();
+                try {
+                    producer.join();
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            }
+        });
+        self[0] = s;
+        assertThat(s.window()).isEqualTo(4);
+        AtomicLong requested = new AtomicLong();
+        s.onSubscribe(subscription(requested, new AtomicBoolean()));
+        assertThat(requested.get()).isEqualTo(4);
+        s.onNext(0); // not driving the loop: both into the inbox
+        s.onNext(1);
+        loop.runOnce(); // handles 0: queued are 1 and the other task, 2 is in the inbox and 3 is owed
+        assertThat(requested.get()).as("the four places are all taken: 1, the other task, 2, 3").isEqualTo(4);
+        s.onNext(3);
+        loop.runUntilIdle();
+        assertThat(s.completion().toCompletableFuture()).isNotDone();
+        assertThat(loop.stats().rejected()).isZero();
+        assertThat(s.handled()).isEqualTo(4);
+    }
+
     private static Subscription subscription(AtomicLong requested, AtomicBoolean cancelled) {
         return new Subscription() {
             @Override
