@@ -287,6 +287,23 @@ class LoopIngestSubscriberTest {
         assertThat(s.handled()).isEqualTo(4);
     }
 
+    @Test
+    void aSubscriptionAfterTheStreamEndedIsCancelledAndTerminalSignalsNeedNoRequest() {
+        Loop loop = Loop.builder().clock(new VirtualClock()).build();
+        LoopIngestSubscriber<Integer> s = LoopIngestSubscriber.create(loop, i -> { });
+        assertThatThrownBy(() -> s.onSubscribe(null)).isInstanceOf(NullPointerException.class); // §2.13
+        assertThatThrownBy(() -> s.onError(null)).isInstanceOf(NullPointerException.class); // §2.13
+        Flux.<Integer>empty().subscribe(s); // §2.9: onComplete with nothing in the loop
+        assertThat(s.completion().toCompletableFuture()).isCompleted();
+        AtomicLong requested = new AtomicLong();
+        AtomicBoolean cancelled = new AtomicBoolean();
+        s.onSubscribe(subscription(requested, cancelled)); // §2.5: the subscriber is for one subscription
+        assertThat(cancelled).isTrue();
+        assertThat(requested.get()).isZero();
+        s.onError(new IllegalStateException("late")); // completes exactly once
+        assertThat(s.completion().toCompletableFuture().isCompletedExceptionally()).isFalse();
+    }
+
     private static Subscription subscription(AtomicLong requested, AtomicBoolean cancelled) {
         return new Subscription() {
             @Override
