@@ -42,7 +42,8 @@ import java.util.concurrent.RejectedExecutionException;
  * kind (submit, start, success, failure, cancel, reject, timer fired, idle, watermark). The worker is the task's
  * {@link TaskHandle#label() label} (a task implementing {@code Labelled}), or the recorder's name for unlabelled tasks
  * and loop-wide events. The ring holds {@code capacity} events; when full, the oldest is overwritten and counted in
- * {@link #dropped()}. Up to 4096 distinct labels get their own track; further ones share a track named "other".
+ * {@link #dropped()}. Up to 4096 distinct labels get their own track; further ones share a track named "other", so
+ * the labels kept (and the export's metadata) stay bounded however many distinct labels the tasks carry.
  *
  * <p><b>Export.</b> One track (Chrome "thread") per worker, named by {@code thread_name} metadata. A run that ends before
  * any other run starts is a complete ({@code "X"}) slice on its worker's track, named after the label (or "task"), with
@@ -196,7 +197,7 @@ public final class TraceRecorder implements LoopListener {
         if (index != null) {
             return index;
         }
-        if (labels.size() == MAX_LABELS) {
+        if (labels.size() > MAX_LABELS) { // index 0 is the recorder's own track, not a label
             label = "other";
             index = labelIndex.get(label);
             if (index != null) {

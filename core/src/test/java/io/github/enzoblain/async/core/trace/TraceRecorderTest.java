@@ -190,6 +190,53 @@ class TraceRecorderTest {
         assertThatThrownBy(() -> new TraceRecorder(new VirtualClock(), 0)).isInstanceOf(IllegalArgumentException.class);
     }
 
+    @Test
+    void labelsBeyondTheLimitShareOneOtherTrack() {
+        VirtualClock clock = new VirtualClock();
+        TraceRecorder trace = new TraceRecorder("bounded", clock, 16);
+        Loop loop = Loop.builder().clock(clock).listener(trace).build();
+        for (int i = 0; i < 6000; i++) {
+            loop.execute(new LabelledTask("lane-" + i, () -> { }));
+            loop.runUntilIdle();
+        }
+        List<Map<String, Object>> events = list(object(Json.parse(trace.toChromeTrace())).get("traceEvents"));
+        List<String> tracks = events.stream().filter(e -> "thread_name".equals(e.get("name")))
+                .map(e -> (String) object(e.get("args")).get("name")).collect(Collectors.toList());
+        // the recorder's own track, 4096 labels, then "other" for every later one
+        assertThat(tracks).hasSize(4098);
+        assertThat(tracks.get(4096)).isEqualTo("lane-4095");
+        assertThat(tracks.get(4097)).isEqualTo("other");
+        assertThat(trace.events().stream().filter(line -> !line.contains(" idle ")))
+                .isNotEmpty().allSatisfy(line -> assertThat(line).endsWith(" other"));
+    }
+
+    @Test
+    void labelsWithQuotesControlAndNonBmpCharactersExportAsValidJson() {
+        VirtualClock clock = new VirtualClock();
+        String[] labels = {"q\"uote", "back\\slash", "ctl\u0000\u001f\u007f\b\f", "emoji \uD83D\uDE00 done",
+                "line\u2028sep", "tab\tnl\ncr\r", "</script>"};
+        TraceRecorder trace = new TraceRecorder("name \"x\" \\ \uD83D\uDE80", clock, 256);
+        Loop loop = Loop.builder().clock(clock).listener(trace).build();
+        for (String label : labels) {
+            loop.execute(new LabelledTask(label, () -> { }));
+        }
+        loop.runUntilIdle();
+        Map<String, Object> root = object(Json.parse(trace.toChromeTrace()));
+        assertThat(object(root.get("otherData")).get("recorder")).isEqualTo("name \"x\" \\ \uD83D\uDE80");
+        List<String> tracks = list(root.get("traceEvents")).stream().filter(e -> "thread_name".equals(e.get("name")))
+                .map(e -> (String) object(e.get("args")).get("name")).collect(Collectors.toList());
+        assertThat(tracks).containsExactly(java.util.stream.Stream.concat(
+                java.util.stream.Stream.of("name \"x\" \\ \uD83D\uDE80"), java.util.Arrays.stream(labels))
+                .toArray(String[]::new));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try {
+            trace.writeChromeTrace(bytes);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+        assertThat(new String(bytes.toByteArray(), StandardCharsets.UTF_8)).isEqualTo(trace.toChromeTrace());
+    }
+
     @SuppressWarnings("unchecked")
     private static Map<String, Object> object(Object o) {
         assertThat(o).isInstanceOf(Map.class);
