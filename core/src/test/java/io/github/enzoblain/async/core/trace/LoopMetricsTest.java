@@ -117,4 +117,90 @@ class LoopMetricsTest {
         assertThat(metrics.succeeded()).isEqualTo(3);
         assertThat(loop.stats().isBalanced()).isTrue();
     }
+
+    @Test
+    void countsAgreeWithLoopStatsUnderEvictionCancelSpawnAndShutdownNow() throws Exception {
+        ManualClock clock = new ManualClock();
+        LoopMetrics metrics = new LoopMetrics(clock);
+        TraceRecorder trace = new TraceRecorder(clock, 1 << 12);
+        java.util.List<Throwable> errors = new java.util.ArrayList<>();
+        Loop loop = Loop.builder().clock(clock).runQueue(RunQueues.boundedFifo(2))
+                .admission(io.github.enzoblain.async.core.queue.AdmissionPolicy.dropOldest())
+                .errorHandler(errors::add).listener(metrics).listener(trace).build();
+        loop.submit(() -> 1);
+        loop.submit(() -> 2);
+        loop.submit(() -> 3); // evicts the first
+        loop.runUntilIdle();
+        java.util.concurrent.CompletableFuture<String> stage = new java.util.concurrent.CompletableFuture<>();
+        loop.spawn(() -> stage);
+        TaskHandle<Void> far = loop.schedule(() -> { }, Duration.ofMillis(50));
+        loop.runUntilIdle();
+        Thread other = new Thread(() -> far.cancel()); // cancelled from another thread
+        other.start();
+        other.join();
+        stage.complete("x");
+        loop.runUntilIdle();
+        loop.scheduleAtFixedRate(() -> { }, Duration.ofMillis(1), Duration.ofMillis(1));
+        loop.schedule(() -> { }, Duration.ofMillis(100));
+        clock.advance(3 * MS);
+        loop.runUntilIdle();
+        loop.submit(() -> 4);
+        assertThat(loop.shutdownNow()).hasSize(3); // the queued task, the periodic and the one-shot timers
+
+        var stats = loop.stats();
+        assertThat(stats.isBalanced()).isTrue();
+        assertThat(metrics.submitted()).isEqualTo(stats.submitted());
+        assertThat(metrics.started()).isEqualTo(stats.started());
+        assertThat(metrics.cancelled()).isEqualTo(stats.cancelled());
+        assertThat(metrics.rejected()).isEqualTo(stats.rejected()).isEqualTo(1);
+        assertThat(metrics.failed()).isEqualTo(stats.failedRuns());
+        assertThat(metrics.succeeded()).isEqualTo(stats.completed() + 3); // the periodic task ran 3 times, then was cancelled
+        long cancelEvents = trace.events().stream().filter(line -> line.contains(" cancel ")).count();
+        assertThat(cancelEvents).isEqualTo(stats.cancelled());
+        assertThat(errors).isEmpty();
+    }
+
+    @Test
+    void readersOnAnotherThreadSeeEachCounterGrowWhileALoopThreadRuns() throws Exception {
+        LoopMetrics metrics = new LoopMetrics(io.github.enzoblain.async.core.time.Clock.system());
+        Loop loop = Loop.builder().listener(metrics).build();
+        int tasks = 200_000;
+        long[] lastSeen = new long[4];
+        Throwable[] readerError = new Throwable[1];
+        Thread reader = new Thread(() -> {
+            try {
+                for (int n = 0; n < 100_000; n++) {
+                    long[] now = {metrics.submitted(), metrics.started(), metrics.succeeded(), metrics.runTime().count()};
+                    for (int k = 0; k < now.length; k++) {
+                        assertThat(now[k]).isGreaterThanOrEqualTo(lastSeen[k]).isLessThanOrEqualTo(tasks);
+                        lastSeen[k] = now[k];
+                    }
+                    assertThat(metrics.runTime().percentile(0.99)).isGreaterThanOrEqualTo(0);
+                }
+            } catch (Throwable e) {
+                readerError[0] = e;
+            }
+        });
+        long accepted = 0;
+        try (io.github.enzoblain.async.core.LoopThread driver = io.github.enzoblain.async.core.LoopThread.start(loop)) {
+            reader.start();
+            while (accepted < tasks) {
+                try {
+                    loop.execute(() -> { });
+                    accepted++;
+                } catch (RejectedExecutionException full) { // the inbox is full: let the driver catch up
+                    Thread.onSpinWait();
+                }
+            }
+            reader.join();
+        }
+        assertThat(readerError[0]).isNull();
+        assertThat(loop.awaitTermination(Duration.ofSeconds(30))).isTrue();
+        assertThat(metrics.submitted()).isEqualTo(tasks);
+        assertThat(metrics.started()).isEqualTo(tasks);
+        assertThat(metrics.succeeded()).isEqualTo(tasks);
+        assertThat(metrics.runTime().count()).isEqualTo(tasks);
+        assertThat(metrics.queueWait().count()).isEqualTo(tasks);
+        assertThat(loop.stats().completed()).isEqualTo(tasks);
+    }
 }
