@@ -237,6 +237,49 @@ class TraceRecorderTest {
         assertThat(new String(bytes.toByteArray(), StandardCharsets.UTF_8)).isEqualTo(trace.toChromeTrace());
     }
 
+    @Test
+    void aThrowingListenerBesideTheRecorderChangesNeitherItsTraceNorTheMetrics() {
+        String[] traces = new String[2];
+        String[] metrics = new String[2];
+        for (int run = 0; run < 2; run++) {
+            VirtualClock clock = new VirtualClock();
+            TraceRecorder trace = new TraceRecorder("composed", clock, 1024);
+            LoopMetrics m = new LoopMetrics(clock);
+            Loop.Builder b = Loop.builder().name("composed").clock(clock).errorHandler(e -> { });
+            if (run == 1) {
+                b.listener(new io.github.enzoblain.async.core.LoopListener() {
+                    @Override
+                    public void onSubmit(TaskHandle<?> task) {
+                        throw new IllegalStateException("first listener fails");
+                    }
+
+                    @Override
+                    public void onStart(TaskHandle<?> task) {
+                        throw new IllegalStateException("first listener fails");
+                    }
+
+                    @Override
+                    public void onIdle() {
+                        throw new IllegalStateException("first listener fails");
+                    }
+                });
+            }
+            Loop loop = b.listener(trace).listener(m).build();
+            for (int i = 0; i < 5; i++) {
+                loop.execute(new LabelledTask("w" + (i % 2), () -> { }));
+            }
+            loop.schedule(() -> { }, Duration.ofMillis(2));
+            clock.advanceBy(Duration.ofMillis(3));
+            loop.close();
+            assertThat(loop.stats().listenerErrors()).isEqualTo(run == 0 ? 0 : 6 + 6 + trace.events().stream()
+                    .filter(line -> line.contains(" idle ")).count());
+            traces[run] = trace.toChromeTrace();
+            metrics[run] = m.toString();
+        }
+        assertThat(traces[1]).isEqualTo(traces[0]);
+        assertThat(metrics[1]).isEqualTo(metrics[0]);
+    }
+
     @SuppressWarnings("unchecked")
     private static Map<String, Object> object(Object o) {
         assertThat(o).isInstanceOf(Map.class);
