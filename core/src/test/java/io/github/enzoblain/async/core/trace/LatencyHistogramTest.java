@@ -51,6 +51,32 @@ class LatencyHistogramTest {
         assertThatThrownBy(() -> h.percentile(Double.NaN)).isInstanceOf(IllegalArgumentException.class);
     }
 
+    @Test
+    void extremeValuesSaturateTheTotalAndKeepPercentilesWithinRange() {
+        LatencyHistogram h = new LatencyHistogram();
+        assertThat(h.mean()).isZero();
+        assertThat(h.max()).isZero();
+        assertThat(h.percentile(0)).isZero();
+        assertThat(h.percentile(1)).isZero();
+        h.record(Long.MIN_VALUE); // counts as 0
+        h.record(0);
+        h.record(Long.MAX_VALUE);
+        h.record(Long.MAX_VALUE);
+        h.record(Long.MAX_VALUE - 1);
+        assertThat(h.count()).isEqualTo(5);
+        assertThat(h.totalNanos()).isEqualTo(Long.MAX_VALUE); // saturated, never negative
+        assertThat(h.max()).isEqualTo(Long.MAX_VALUE);
+        assertThat(h.percentile(0)).isZero();
+        assertThat(h.percentile(0.4)).isZero();
+        assertThat(h.percentile(0.6)).isBetween(Long.MAX_VALUE - (Long.MAX_VALUE >> 4), Long.MAX_VALUE);
+        assertThat(h.percentile(1)).isEqualTo(Long.MAX_VALUE);
+        assertThat(h.percentile(Double.MIN_VALUE)).isZero();
+        assertThat(h.mean()).isPositive();
+        assertThatThrownBy(() -> h.percentile(-Double.MIN_VALUE)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> h.percentile(Double.POSITIVE_INFINITY)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(h.toString()).contains("count=5");
+    }
+
     static void assertWithinBucket(long reported, long exact) {
         assertThat(reported).isBetween(exact, exact + exact / 16);
     }
