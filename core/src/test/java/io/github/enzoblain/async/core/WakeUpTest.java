@@ -154,4 +154,47 @@ class WakeUpTest {
             assertThat(stats.isBalanced()).isTrue();
         }
     }
+
+    @Test
+    void aCancellationThatRemovesTheParkedDriversNextTimerStillLetsTheNextOneFireOnTime() throws Exception {
+        try (ParkedLoop p = new ParkedLoop(Loop.builder().name("wake-after-cancel"))) {
+            // the driver parks until its next timer, 20 ms away; the one after it is 40 ms away
+            CountDownLatch armed = new CountDownLatch(1);
+            CountDownLatch fired = new CountDownLatch(1);
+            TaskHandle<?>[] next = new TaskHandle<?>[1];
+            p.loop.execute(() -> {
+                next[0] = p.loop.schedule(() -> { }, Duration.ofMillis(20));
+                p.loop.executeAfter(fired::countDown, Duration.ofMillis(40));
+                armed.countDown();
+            });
+            armed.await();
+            p.awaitParked();
+            assertThat(next[0].cancel()).isTrue(); // a lazy hand-off: the driver is not woken for it
+            assertThat(fired.await(10, TimeUnit.SECONDS)).as("fired, not an hour later").isTrue();
+            LoopStats stats = p.onDriver(p.loop::stats);
+            assertThat(stats.cancelled()).isEqualTo(1);
+            assertThat(stats.pendingTimers()).isEqualTo(1); // the hour-long one
+            assertThat(stats.isBalanced()).isTrue();
+        }
+    }
+
+    @Test
+    void aTimerFromAnotherThreadDueBeforeANearNextTimerWakesTheDriverForIt() throws Exception {
+        try (ParkedLoop p = new ParkedLoop(Loop.builder().name("wake-earlier").tickShift(30))) {
+            // ticks of about a second: the driver's next timer, a minute away, bounds its park by its slot's start
+            CountDownLatch armed = new CountDownLatch(1);
+            p.loop.execute(() -> {
+                p.loop.executeAfter(() -> { }, Duration.ofMinutes(1));
+                armed.countDown();
+            });
+            armed.await();
+            p.awaitParked();
+            CountDownLatch fired = new CountDownLatch(2);
+            long start = System.nanoTime();
+            p.loop.executeAfter(fired::countDown, Duration.ofMillis(5));
+            p.loop.schedule(fired::countDown, Duration.ofMillis(5));
+            assertThat(fired.await(10, TimeUnit.SECONDS)).as("fired, not a minute later").isTrue();
+            assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+    }
 }
