@@ -86,7 +86,10 @@ public final class Loop implements Executor, AutoCloseable {
      *   The queue depth is not stored per task at all: the driver reads it from the queue, others from the snapshot.
      *   A task just polled and not started yet is in no count; the one call out in that gap, a low-watermark
      *   listener, finds it counted queued (`handedOut`), so a live `stats()` there is balanced too; a shutdownNow()
-     *   there cancels and returns it with the queue, and it does not run.
+     *   there cancels and returns it with the queue, and it does not run. A due timer polled from the wheel and not
+     *   started yet is in the same gap while onTimerFired listeners hear of it (`firing`): the stats count it
+     *   pending, and a shutdownNow() there cancels and returns it with the timers, so it does not run on the stopped
+     *   loop.
      *   Pending timers are the wheel's own size, which other threads read opaquely (TimerWheel.observedSize).
      *   A new peak or a watermark crossing costs one compare per offer (growMark), and one flag test per poll.
      * - Batches: after a full step (inbox, lifecycle, due timers, one task), `runBatch` runs up to BATCH more queued
@@ -243,6 +246,7 @@ public final class Loop implements Executor, AutoCloseable {
     private volatile CompletableFuture<List<Runnable>> stopRequest;
     private volatile SpawnedTask<?> overflowStages; // stage completions that found the inbox full (a Treiber stack)
     private Runnable handedOut; // polled, not started, while low-watermark listeners run: stats count it queued
+    private LoopTask<?> firing; // a due timer polled, not started, while onTimerFired listeners run: counted pending
 
     private Loop(Builder b) {
         this.name = b.name;
@@ -1203,7 +1207,9 @@ public final class Loop implements Executor, AutoCloseable {
             return false;
         }
         if (hooked) {
+            firing = t; // out of the wheel, not started: see Implementation notes: Counters
             emit(TIMER, t, null, 0);
+            firing = null; // a shutdownNow() from the listener took it back and cancelled it: runTracked collects it
         }
         return runTracked(t, reading);
     }
@@ -1619,6 +1625,14 @@ public final class Loop implements Executor, AutoCloseable {
         }
         trackedQueued = 0; // the queue is empty
         queueChanged();
+        LoopTask<?> due = firing; // polled and not started: an onTimerFired listener called this; it goes back first
+        if (due != null) {
+            firing = null;
+            if (due.cancelByLoop()) {
+                never.add(due.userTask());
+            }
+            collectCancelled(due);
+        }
         cancelAllTimers(never);
         if (request != null) {
             request.complete(never); // before terminating: a caller that sees the termination finds its tasks
@@ -1876,7 +1890,7 @@ public final class Loop implements Executor, AutoCloseable {
             case QUEUED:
                 return queue.size() + (handedOut != null ? 1 : 0);
             case TIMERS:
-                return wheel.size();
+                return wheel.size() + (firing != null ? 1 : 0);
             default:
                 return counters[i];
         }

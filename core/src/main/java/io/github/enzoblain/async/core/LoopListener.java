@@ -51,7 +51,10 @@ public interface LoopListener {
     default void onReject(TaskHandle<?> task, RejectedExecutionException reason) {
     }
 
-    /** A timer fell due; its task starts next. */
+    /**
+     * A timer fell due; its task starts next (the stats count it pending until then; a {@code shutdownNow()} from here
+     * cancels and returns it, and it does not run).
+     */
     default void onTimerFired(TaskHandle<?> task) {
     }
 

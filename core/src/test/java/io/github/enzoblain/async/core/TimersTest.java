@@ -512,4 +512,42 @@ class TimersTest {
             assertThat(h.deadline()).isLessThanOrEqualTo(firedAt);
         }
     }
+
+    @Test
+    void aTimerAnOnTimerFiredListenerSeesIsCountedPendingAndAShutdownNowThereHandsItBackUnrun() throws Exception {
+        for (boolean periodic : new boolean[] {false, true}) {
+            VirtualClock clock = new VirtualClock();
+            List<LoopStats> seen = new ArrayList<>();
+            List<List<Runnable>> handedBack = new ArrayList<>();
+            Loop[] self = new Loop[1];
+            Loop loop = Loop.builder().clock(clock).listener(new LoopListener() {
+                @Override
+                public void onTimerFired(TaskHandle<?> task) {
+                    seen.add(self[0].stats());
+                    handedBack.add(self[0].shutdownNow());
+                }
+            }).build();
+            self[0] = loop;
+            AtomicInteger ran = new AtomicInteger();
+            Runnable body = ran::incrementAndGet;
+            TaskHandle<Void> h = periodic
+                    ? loop.scheduleAtFixedRate(body, Duration.ofSeconds(1), Duration.ofSeconds(1))
+                    : loop.schedule(body, Duration.ofSeconds(1));
+            TaskHandle<Void> later = loop.schedule(body, Duration.ofSeconds(5));
+            clock.advanceBy(Duration.ofSeconds(10));
+            assertThat(seen).hasSize(1);
+            assertThat(seen.get(0).pendingTimers()).as("the timer about to start, and the later one").isEqualTo(2);
+            assertThat(seen.get(0).isBalanced()).as("%s", seen.get(0)).isTrue();
+            assertThat(ran.get()).as("stopped before it started").isZero();
+            assertThat(handedBack.get(0)).containsExactly(body, body);
+            assertThat(h.state()).isEqualTo(TaskState.CANCELLED);
+            assertThat(later.state()).isEqualTo(TaskState.CANCELLED);
+            assertThat(h.startedAt()).isEqualTo(-1);
+            LoopStats stats = loop.stats();
+            assertThat(stats.cancelled()).isEqualTo(2);
+            assertThat(stats.started()).isZero();
+            assertThat(stats.isBalanced()).as("%s", stats).isTrue();
+            assertThat(loop.awaitTermination(Duration.ZERO)).isTrue();
+        }
+    }
 }
