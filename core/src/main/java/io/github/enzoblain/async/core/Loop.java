@@ -1974,7 +1974,8 @@ public final class Loop implements Executor, AutoCloseable {
      *         that happens-after the driver's last change (a task of the loop that signalled this thread, say)
      */
     public int pendingTimers() {
-        return wheel.observedSize();
+        int armed = wheel.observedSize();
+        return firing != null && inLoop() ? armed + 1 : armed; // an onTimerFired listener asks: its timer is pending
     }
 
     @Override

@@ -519,11 +519,13 @@ class TimersTest {
             VirtualClock clock = new VirtualClock();
             List<LoopStats> seen = new ArrayList<>();
             List<List<Runnable>> handedBack = new ArrayList<>();
+            List<Integer> pending = new ArrayList<>();
             Loop[] self = new Loop[1];
             Loop loop = Loop.builder().clock(clock).listener(new LoopListener() {
                 @Override
                 public void onTimerFired(TaskHandle<?> task) {
                     seen.add(self[0].stats());
+                    pending.add(self[0].pendingTimers());
                     handedBack.add(self[0].shutdownNow());
                 }
             }).build();
@@ -538,6 +540,7 @@ class TimersTest {
             assertThat(seen).hasSize(1);
             assertThat(seen.get(0).pendingTimers()).as("the timer about to start, and the later one").isEqualTo(2);
             assertThat(seen.get(0).isBalanced()).as("%s", seen.get(0)).isTrue();
+            assertThat(pending).containsExactly(2);
             assertThat(ran.get()).as("stopped before it started").isZero();
             assertThat(handedBack.get(0)).containsExactly(body, body);
             assertThat(h.state()).isEqualTo(TaskState.CANCELLED);
