@@ -210,7 +210,7 @@ public final class Loop implements Executor, AutoCloseable {
     private volatile long publishedVersion; // odd while the driver writes `published`
     private int awaiting; // spawned tasks waiting for their stage
     private int handledLifecycle = OPEN; // the lifecycle state the driver has acted on
-    private boolean stopped; // a shutdownNow() was served, or the loop terminated: arrivals are refused (drainStopped)
+    private boolean stopped; // a shutdownNow() was served, or the loop terminated: arrivals are refused (drainInbox)
     private int peakDepth;
     private int growMark = 1; // queue depth at which the peak or the high watermark needs a look
     private int untilTracked = 1; // plain tasks to go before the next tracked one (racy off the driver: a sample)
@@ -539,10 +539,18 @@ public final class Loop implements Executor, AutoCloseable {
 
     // ====================================================================================== taking tasks in
 
-    /** Drains the inbox (driver only). */
+    /**
+     * Drains the inbox (driver only). Once a shutdownNow() was served or the loop terminated (`stopped`, re-read per
+     * item: a listener called from here may stop the loop), a task arriving was submitted as the loop stopped (its call
+     * found it open just before); the stop said none runs, so it is refused as a call a moment later would have been.
+     * Signals are taken in either way (a spawned task may still await its stage).
+     */
     private void drainInbox() {
         Object o;
-        while (!stopped && (o = inbox.poll()) != null) { // re-read: a listener called from here may stop the loop
+        while ((o = inbox.poll()) != null) {
+            if (stopped && refuseArrival(o)) {
+                continue;
+            }
             if (o instanceof LoopTask) {
                 LoopTask<?> t = (LoopTask<?>) o;
                 if (t.where == LoopTask.NEW) {
@@ -564,10 +572,6 @@ public final class Loop implements Executor, AutoCloseable {
                     refusedAfterCall((Runnable) o, rejected);
                 }
             }
-        }
-        if (stopped) {
-            drainStopped();
-            return;
         }
         drainOverflowStages();
         SpawnedTask<?> s;
@@ -594,35 +598,6 @@ public final class Loop implements Executor, AutoCloseable {
             first.nextOverflow = null;
             finishSpawned(first);
             first = next;
-        }
-    }
-
-    /**
-     * Drains the inbox once a shutdownNow() was served or the loop terminated (driver only): a task arriving now was
-     * submitted as the loop stopped (its call found it open just before); the stop said none runs, so it is refused as
-     * a call a moment later would have been. Signals are taken in as usual (a spawned task still awaits its stage).
-     */
-    private void drainStopped() {
-        Object o;
-        while ((o = inbox.poll()) != null) {
-            if (refuseArrival(o)) {
-                continue;
-            }
-            if (o instanceof LoopTimer) {
-                timerSignal((LoopTimer) o);
-            } else {
-                LoopTask<?> t = (LoopTask<?>) o;
-                if (t.where == LoopTask.ARMED && t.state == LoopTask.CANCELLED) {
-                    unlinkCancelled(t);
-                } else if (t.where == LoopTask.ACTIVE && t instanceof SpawnedTask) {
-                    finishSpawned((SpawnedTask<?>) t);
-                }
-            }
-        }
-        drainOverflowStages();
-        SpawnedTask<?> s;
-        while ((s = localSignals.poll()) != null) {
-            finishSpawned(s);
         }
     }
 
@@ -1279,9 +1254,10 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     void periodicRan(PeriodicTask t, Throwable error) {
+        boolean failedUnderPolicy = error != null && stopPeriodicOnFailure;
         // a cancel() during a failed run wins over the policy: it said true (see PeriodicTask's notes)
-        boolean stops = error != null && stopPeriodicOnFailure && !t.cancelRequestedBeforeFailing();
-        boolean cancelAsked = error != null && stopPeriodicOnFailure && !stops;
+        boolean cancelAsked = failedUnderPolicy && t.cancelRequestedBeforeFailing();
+        boolean stops = failedUnderPolicy && !cancelAsked;
         if (!stops) {
             inc(RESTED); // this run ended and the task lives on (until re-armed or cancelled below)
         }
