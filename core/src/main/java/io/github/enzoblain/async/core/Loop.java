@@ -47,6 +47,9 @@ import java.util.function.Supplier;
  * orders by class first). Due timers run before queued tasks, in (deadline, sequence) order, the sequence being the
  * order in which the loop took the timers in; a periodic task keeps its sequence from one run to the next (as in the
  * JDK's {@code ScheduledThreadPoolExecutor}), so at a deadline it shares with a timer submitted after it, it runs first.
+ * Going first never starves the queue: after {@value #FAIR_SHARE} timers in a row while queued tasks wait (a flood of
+ * due timers, a fixed-rate task that runs longer than its period, a timer that re-arms itself at once), up to
+ * {@value #FAIR_SHARE} queued tasks run before the next timer, then timers go first again.
  * The same calls with the same clock readings give the same order and the same listener events.
  *
  * <p><b>Fate.</b> Every submitted task ends in exactly one terminal state: completed, failed, cancelled or rejected
@@ -101,6 +104,12 @@ public final class Loop implements Executor, AutoCloseable {
      *   fifth of a plain task's cost. The count goes up for every tracked entry the queue accepts and down only for
      *   one the loop polls itself, and is zeroed when a poll finds the queue empty, so it is never below the number of
      *   tracked entries (an admission policy's victim leaves it high until then: slower, never wrong).
+     * - Fairness: a step fires a due timer before it polls the queue, so due timers alone could keep queued tasks from
+     *   ever running (a fixed-rate task late by more than its period is due again as soon as it ends). `fairTurns`
+     *   counts the timers a step fired in a row while the queue held tasks; at FAIR_SHARE, steps poll the queue first,
+     *   counting on, until FAIR_SHARE tasks have run or the queue is empty, and then timers go first again. It depends
+     *   only on what ran, so the order stays the same for the same calls and clock readings. Batches need no count:
+     *   they run only while no timer is armed.
      * - Ids: TaskIds, a Lamport clock in two halves on a cache line of its own, so that the driver takes an id without
      *   an atomic read-modify-write and other threads taking ids do not contend with the driver's counters.
      * - Time: the wheel runs on nanoseconds since `origin` (the clock reading at construction), so any clock origin
@@ -163,6 +172,8 @@ public final class Loop implements Executor, AutoCloseable {
 
     /** Queued tasks run back to back after a step, at most (see Implementation notes: Batches). */
     private static final int BATCH = 64;
+    /** Due timers run in a row at most while queued tasks wait, then as many queued tasks at most (see Fairness). */
+    static final int FAIR_SHARE = 64;
     /** Runs after which a busy driver publishes its counters again (checked between batches: at most BATCH more). */
     private static final int PUBLISH_INTERVAL = 1024;
 
@@ -215,6 +226,7 @@ public final class Loop implements Executor, AutoCloseable {
     private int growMark = 1; // queue depth at which the peak or the high watermark needs a look
     private int untilTracked = 1; // plain tasks to go before the next tracked one (racy off the driver: a sample)
     private int trackedQueued; // run-queue entries that may be tracked tasks: never fewer than there are (see Batches)
+    private int fairTurns; // 1..FAIR_SHARE-1: timers run in a row while tasks waited; FAIR_SHARE..: the tasks' turn
     int p10, p11, p12, p13, p14, p15, p16, p17, p18, p19, p1a, p1b, p1c, p1d, p1e, p1f;
 
     // read-mostly from here on
@@ -1087,7 +1099,8 @@ public final class Loop implements Executor, AutoCloseable {
             serveStopRequest();
             return false;
         }
-        if (!wheel.isEmpty() && fireDueTimer()) {
+        if (!wheel.isEmpty() && fairTurns < FAIR_SHARE && fireDueTimer()) {
+            fairTurns = queue.isEmpty() ? 0 : fairTurns + 1; // going first, but not for ever while tasks wait
             return true;
         }
         Runnable r;
@@ -1096,16 +1109,31 @@ public final class Loop implements Executor, AutoCloseable {
                 continue; // taken back by a shutdownNow() (the queue is empty now)
             }
             if (!(r instanceof LoopTask)) {
+                tookQueueTurn();
                 runPlain(r);
                 return true;
             }
             trackedQueued--;
             if (runTracked((LoopTask<?>) r, clock.nanoTime())) {
+                tookQueueTurn();
                 return true;
             }
         }
         trackedQueued = 0; // the queue is empty
+        if (fairTurns != 0) {
+            boolean timersWaited = fairTurns >= FAIR_SHARE;
+            fairTurns = 0;
+            return timersWaited && !wheel.isEmpty() && fireDueTimer(); // the tasks' turn ended with the queue
+        }
         return false;
+    }
+
+    /** A step ran a queued task (driver only): the tasks' turn goes on, or timers fired in a row no longer. */
+    private void tookQueueTurn() {
+        int turns = fairTurns;
+        if (turns != 0) {
+            fairTurns = turns >= FAIR_SHARE && turns + 1 < 2 * FAIR_SHARE ? turns + 1 : 0;
+        }
     }
 
     /**
