@@ -36,7 +36,9 @@ import java.util.function.ToLongFunction;
  *   <tr><th>name</th><th>type</th><th>Reactor's meter</th><th>value</th></tr>
  *   <tr><td>{@code <prefix>.scheduler.tasks.submitted}, tag {@code submission.type} = {@code direct | delayed |
  *       periodic_initial | periodic_iteration}</td><td>function counter</td><td>same name, counter, same tag
- *       values</td><td>tasks taken in: to run now; with a delay; periodic (once each); re-runs of periodic tasks</td></tr>
+ *       values</td><td>tasks submitted: to run now; with a delay; periodic (once each); re-runs of periodic tasks
+ *       ({@code direct} is every other task {@link LoopStats#submitted()} counts, a task refused at the call included:
+ *       the first three add up to it)</td></tr>
  *   <tr><td>{@code <prefix>.scheduler.tasks.completed}</td><td>function timer</td><td>same name, timer</td>
  *       <td>runs ended (success or failure) and their total run time</td></tr>
  *   <tr><td>{@code <prefix>.scheduler.tasks.active}</td><td>gauge</td><td>same name, long task timer</td>
@@ -49,7 +51,7 @@ import java.util.function.ToLongFunction;
  *   <tr><td>{@code <prefix>.scheduler.tasks.completed.max}</td><td>gauge (seconds)</td><td>the timer's max</td>
  *       <td>the longest run (since the start, not decaying)</td></tr>
  *   <tr><td>{@code <prefix>.scheduler.tasks.wait}</td><td>function timer</td><td>—</td>
- *       <td>queue waits (submission, or the timer's deadline, to start) and their total</td></tr>
+ *       <td>queue waits (submission, or the timer's deadline, to start: one per run started) and their total</td></tr>
  *   <tr><td>{@code <prefix>.scheduler.tasks.wait.percentile} (tag {@code phi}), {@code .wait.max}</td>
  *       <td>gauges (seconds)</td><td>—</td><td>queue-wait percentiles and max</td></tr>
  *   <tr><td>{@code <prefix>.scheduler.tasks.failed}, {@code .cancelled}, {@code .rejected}</td><td>function
@@ -71,10 +73,13 @@ import java.util.function.ToLongFunction;
  * separate gauges above). The default prefix is {@code async} rather than {@code reactor} so these meters never clash
  * with Reactor's own meters of other types under the same name.
  *
- * <p><b>Sampling.</b> With a {@link LoopMetrics} that times one plain task in {@code n}
- * ({@link LoopMetrics#LoopMetrics(io.github.enzoblain.async.core.time.Clock, int)}), the direct submission count and
- * the count of {@code tasks.completed} come from {@link Loop#stats()} (exact), its total is the sample's mean times
- * that count, and the percentiles and max are the sample's.
+ * <p><b>Sampling.</b> The counts read the same whether the {@link LoopMetrics} times every task or a sample
+ * ({@link LoopMetrics#LoopMetrics(io.github.enzoblain.async.core.time.Clock, int)}): {@code direct} and the counts of
+ * {@code tasks.completed} and {@code tasks.wait} come from {@link Loop#stats()}, which counts every task; with a
+ * sample, the totals of those two timers are the sample's mean times that count, and the percentiles and max are the
+ * sample's. One split is a sample's: a light timer ({@link Loop#executeAfter(Runnable, java.time.Duration)}) counts as
+ * {@code delayed} only if the loop tracked it, otherwise as {@code direct} (the loop does not count light timers apart
+ * from plain tasks, which would cost each of them); {@code direct} plus {@code delayed} stays exact.
  *
  * <p><b>Concurrency.</b> {@link #bindTo} may be called from any thread. The meters read the loop's counters from the
  * scraping thread: the loop's own counters as the consistent snapshot its driver last published (see
@@ -115,15 +120,13 @@ public final class LoopMeterBinder implements MeterBinder {
     @Override
     public void bindTo(MeterRegistry registry) {
         String tasks = prefix + ".scheduler.tasks.";
-        if (metrics.sampleEvery() == 1) {
-            submitted(registry, tasks, "direct", LoopMetrics::submittedDirect);
-        } else { // the metrics saw a sample of the plain tasks: the exact count comes from the loop's stats
-            LoopMetrics m = metrics;
-            FunctionCounter.builder(tasks + "submitted", loop,
-                            l -> Math.max(0, l.stats().submitted() - m.submittedDelayed() - m.submittedPeriodic()))
-                    .tags(tags).tag("submission.type", "direct").description("Tasks submitted to the loop")
-                    .baseUnit("tasks").register(registry);
-        }
+        // direct: what the loop counted submitted and the metrics did not type as delayed or periodic, the same way
+        // sampled or not (the loop's count is exact either way; see Sampling)
+        LoopMetrics m = metrics;
+        FunctionCounter.builder(tasks + "submitted", loop,
+                        l -> Math.max(0, l.stats().submitted() - m.submittedDelayed() - m.submittedPeriodic()))
+                .tags(tags).tag("submission.type", "direct").description("Tasks submitted to the loop")
+                .baseUnit("tasks").register(registry);
         submitted(registry, tasks, "delayed", LoopMetrics::submittedDelayed);
         submitted(registry, tasks, "periodic_initial", LoopMetrics::submittedPeriodic);
         submitted(registry, tasks, "periodic_iteration", LoopMetrics::periodicIterations);
@@ -155,22 +158,23 @@ public final class LoopMeterBinder implements MeterBinder {
 
     private void distribution(MeterRegistry registry, String name, String description,
                               java.util.function.Function<LoopMetrics, LatencyHistogram> histogram) {
-        ToLongFunction<LoopMetrics> count = m -> histogram.apply(m).count();
-        ToDoubleFunction<LoopMetrics> total = m -> histogram.apply(m).totalNanos();
-        if (metrics.sampleEvery() > 1 && name.endsWith(".completed")) {
-            // a sample: the count of runs ended is exact from the loop's stats, the total is estimated from the mean
-            Loop l = loop;
-            count = m -> {
-                LoopStats s = l.stats();
-                return Math.max(0, s.started() - s.running());
-            };
-            ToLongFunction<LoopMetrics> exact = count;
-            total = m -> {
-                LatencyHistogram h = histogram.apply(m);
-                return h.count() == 0 ? 0 : (double) h.totalNanos() / h.count() * exact.applyAsLong(m);
+        // the count is exact from the loop's stats, sampled or not: runs ended, or runs started (each waited once).
+        // The timer's state is the loop (held weakly); the metrics it captures are the loop's listener, so they do
+        // not keep it reachable
+        LoopMetrics listener = metrics;
+        boolean waits = name.endsWith(".wait");
+        ToLongFunction<Loop> count = l -> {
+            LoopStats s = l.stats();
+            return waits ? s.started() : Math.max(0, s.started() - s.running());
+        };
+        ToDoubleFunction<Loop> total = l -> histogram.apply(listener).totalNanos();
+        if (metrics.sampleEvery() > 1) { // a sample: the total is estimated from its mean
+            total = l -> {
+                LatencyHistogram h = histogram.apply(listener);
+                return h.count() == 0 ? 0 : (double) h.totalNanos() / h.count() * count.applyAsLong(l);
             };
         }
-        FunctionTimer.builder(name, metrics, count, total, TimeUnit.NANOSECONDS).tags(tags).description(description)
+        FunctionTimer.builder(name, loop, count, total, TimeUnit.NANOSECONDS).tags(tags).description(description)
                 .register(registry);
         for (double phi : PERCENTILES) {
             Gauge.builder(name + ".percentile", metrics, m -> seconds(histogram.apply(m).percentile(phi)))

@@ -1,7 +1,9 @@
 package io.github.enzoblain.async.reactive.metrics;
 
+import io.github.enzoblain.async.core.Cancellable;
 import io.github.enzoblain.async.core.Loop;
 import io.github.enzoblain.async.core.TaskHandle;
+import io.github.enzoblain.async.core.queue.RunQueues;
 import io.github.enzoblain.async.core.trace.LoopMetrics;
 import io.github.enzoblain.async.core.time.Clock;
 import io.micrometer.core.instrument.FunctionTimer;
@@ -12,10 +14,14 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class LoopMeterBinderTest {
 
@@ -130,6 +136,109 @@ class LoopMeterBinderTest {
         assertThat(completed.count()).isEqualTo(9);
         assertThat(completed.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(18.0); // sample mean 2 ms x 9 runs
         loop.close();
+    }
+
+    @Test
+    void theExactMetersReadTheSameSampledOrNot() {
+        Map<String, Double> every = exactMetersAfterTheSameWork(1, false);
+        Map<String, Double> sampled = exactMetersAfterTheSameWork(4, false);
+        assertThat(sampled).isEqualTo(every);
+        // 13 plain tasks (4 refused by the full queue on the driver), a submit, a task refused by the closed loop
+        assertThat(every.get("submitted.direct")).isEqualTo(15);
+        assertThat(every.get("submitted.delayed")).isEqualTo(2);
+        // runs: the first task, the 8 it queued, the submit, the one-shot timer, the periodic task twice
+        assertThat(every.get("completed.count")).isEqualTo(13);
+        assertThat(every.get("wait.count")).isEqualTo(13);
+        assertThat(every.get("rejected")).isEqualTo(5);
+        assertThat(every.get("cancelled")).isEqualTo(2); // a one-shot timer and the periodic task
+    }
+
+    @Test
+    void withLightTimersTheSampledSplitOfDirectAndDelayedDiffersButNotTheirSum() {
+        Map<String, Double> every = exactMetersAfterTheSameWork(1, true);
+        Map<String, Double> sampled = exactMetersAfterTheSameWork(4, true);
+        // the loop does not count light timers apart from plain tasks (that would cost each of them): untracked
+        // ones, 5 of the 6 here (the first plain task of every 4 is tracked, counted across execute and
+        // executeAfter), show as direct
+        assertThat(every.get("submitted.delayed")).isEqualTo(8);
+        assertThat(sampled.get("submitted.delayed")).isEqualTo(3);
+        assertThat(sampled.get("submitted.direct") + sampled.get("submitted.delayed"))
+                .isEqualTo(every.get("submitted.direct") + every.get("submitted.delayed")).isEqualTo(23);
+        every.keySet().removeAll(List.of("submitted.direct", "submitted.delayed"));
+        sampled.keySet().removeAll(List.of("submitted.direct", "submitted.delayed"));
+        assertThat(sampled).isEqualTo(every);
+        assertThat(every.get("cancelled")).isEqualTo(5); // and 3 light timers, counted by the loop either way
+    }
+
+    /**
+     * The same work on a loop whose {@link LoopMetrics} times one plain task in {@code sampleEvery}: plain tasks (some
+     * refused by a full bounded queue), a failing submit, one-shot timers (one cancelled), a periodic task, optionally
+     * light timers (some cancelled), and a submission refused by the closed loop. Every run takes 1 ms.
+     *
+     * @return the meters meant to be exact, by short name
+     */
+    private static Map<String, Double> exactMetersAfterTheSameWork(int sampleEvery, boolean lightTimers) {
+        long[] now = {0};
+        Clock clock = () -> now[0];
+        LoopMetrics metrics = new LoopMetrics(clock, sampleEvery);
+        Loop loop = Loop.builder().clock(clock).runQueue(RunQueues.boundedFifo(8)).watermarks(6, 2)
+                .listener(metrics).build();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        new LoopMeterBinder(loop, metrics).bindTo(registry);
+        loop.execute(() -> {
+            now[0] += MS;
+            for (int i = 0; i < 12; i++) { // the queue takes 8, then refuses at the call
+                try {
+                    loop.execute(() -> now[0] += MS);
+                } catch (RejectedExecutionException expected) {
+                    // counted rejected (and submitted) by the loop
+                }
+            }
+        });
+        loop.runUntilIdle();
+        if (lightTimers) {
+            for (int i = 0; i < 6; i++) {
+                Cancellable c = loop.executeAfter(() -> now[0] += MS, Duration.ofMillis(5));
+                if (i % 2 == 0) {
+                    c.cancel();
+                }
+            }
+        }
+        loop.submit(() -> {
+            now[0] += MS;
+            throw new IllegalStateException("boom");
+        });
+        loop.schedule(() -> { }, Duration.ofMillis(3)).cancel();
+        loop.schedule(() -> now[0] += MS, Duration.ofMillis(3));
+        TaskHandle<Void> periodic = loop.scheduleAtFixedRate(() -> now[0] += MS, Duration.ofMillis(2),
+                Duration.ofMillis(50));
+        loop.runUntilIdle();
+        now[0] = 60 * MS; // the one-shot timers are due, the periodic task twice
+        loop.runUntilIdle();
+        periodic.cancel();
+        loop.runUntilIdle();
+        loop.close();
+        assertThatThrownBy(() -> loop.execute(() -> { })).isInstanceOf(RejectedExecutionException.class);
+        assertThat(loop.stats().isBalanced()).isTrue();
+
+        Map<String, Double> exact = new TreeMap<>();
+        for (String type : new String[] {"direct", "delayed", "periodic_initial", "periodic_iteration"}) {
+            exact.put("submitted." + type.replace("periodic_", "periodic."),
+                    counter(registry, "async.scheduler.tasks.submitted", "submission.type", type));
+        }
+        exact.put("completed.count", (double) registry.get("async.scheduler.tasks.completed").functionTimer().count());
+        exact.put("wait.count", (double) registry.get("async.scheduler.tasks.wait").functionTimer().count());
+        exact.put("completed.max", gauge(registry, "async.scheduler.tasks.completed.max")); // every run took 1 ms
+        for (String name : new String[] {"failed", "cancelled", "rejected"}) {
+            exact.put(name, counter(registry, "async.scheduler.tasks." + name));
+        }
+        for (String name : new String[] {"tasks.active", "tasks.pending", "timers.pending", "queue.peak"}) {
+            exact.put(name, gauge(registry, "async.scheduler." + name));
+        }
+        exact.put("watermark.high", counter(registry, "async.scheduler.watermark.crossings", "mark", "high"));
+        exact.put("watermark.low", counter(registry, "async.scheduler.watermark.crossings", "mark", "low"));
+        exact.put("listener.errors", counter(registry, "async.scheduler.listener.errors"));
+        return exact;
     }
 
     private static double counter(SimpleMeterRegistry registry, String name, String... tags) {
