@@ -1945,6 +1945,16 @@ public final class Loop implements Executor, AutoCloseable {
         return clock.nanoTime();
     }
 
+    /**
+     * @return how often the loop tracks a plain task ({@code execute}, {@code executeAfter}) for its listeners: one in
+     *     this many, the smallest of its listeners' {@link LoopListener#trackingInterval() intervals} (so 1 if any
+     *     listener asks for every task, whatever the others ask); 0 with no listener. Tasks with a handle are always
+     *     tracked
+     */
+    public int trackingInterval() {
+        return trackingInterval;
+    }
+
     /** @return the run queue's capacity ({@link Integer#MAX_VALUE} when unbounded) */
     public int queueCapacity() {
         return queue.capacity();

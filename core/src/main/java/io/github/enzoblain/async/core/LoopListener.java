@@ -15,8 +15,10 @@ import java.util.concurrent.RejectedExecutionException;
  * events, once the call has not refused them (see {@link #onReject}). A plain {@code execute(Runnable)} task produces
  * events only if the loop tracks it (gives it a handle and clock readings, which costs far more than the task itself):
  * with no listener, never, and {@code execute} allocates nothing; with listeners, one plain task in
- * {@link #trackingInterval()} (the smallest interval among the loop's listeners), counted from the first.
- * {@link LoopStats} counts every task either way.
+ * {@link #trackingInterval()} (the smallest interval among the loop's listeners, {@link Loop#trackingInterval()}),
+ * counted from the first. So a listener that asks for one in {@code n} sees more when another listener asks for more:
+ * what it counts of plain tasks is a sample at the loop's interval, not at its own. A light timer
+ * ({@code executeAfter}) is sampled in the same count as plain tasks. {@link LoopStats} counts every task either way.
  */
 public interface LoopListener {
 
@@ -72,7 +74,8 @@ public interface LoopListener {
     /**
      * How many plain {@code execute(Runnable)} tasks this listener needs to see: 1 (the default) for every one, as a
      * trace needs; {@code n} for one in {@code n}, a sample, enough for latency distributions at a fraction of the
-     * cost. Read once, when the loop is built.
+     * cost. Read once, when the loop is built; the loop tracks one in the smallest interval its listeners ask for
+     * ({@link Loop#trackingInterval()}), which may be smaller than this.
      *
      * @return the interval, at least 1
      */

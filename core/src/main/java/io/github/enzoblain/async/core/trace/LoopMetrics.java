@@ -64,14 +64,18 @@ public final class LoopMetrics implements LoopListener {
     }
 
     /**
-     * Metrics that time one plain {@code execute(Runnable)} task in {@code sampleEvery} (and every task with a handle).
-     * The histograms are then a sample: their percentiles and mean estimate the whole, their counts and totals cover
-     * the sample; the event counts of plain tasks cover the sample too, while {@code Loop.stats()} keeps the exact
-     * totals. Timing a task reads the clock twice, which can cost more than a small task itself: sampling keeps the
-     * distributions for a fraction of that cost.
+     * Metrics that ask the loop to track one plain {@code execute(Runnable)} task (or light {@code executeAfter} timer)
+     * in {@code sampleEvery}; tasks with a handle are always tracked. The loop tracks one in the smallest interval its
+     * listeners ask for ({@code Loop.trackingInterval()}), so beside a listener that asks for more (a
+     * {@link TraceRecorder} asks for every task) these metrics see and time more: the sample is the loop's, at its
+     * interval, never sparser than {@code sampleEvery}. The histograms are then a sample: their percentiles and mean
+     * estimate the whole, their counts and totals cover the sample; the event counts of plain tasks cover the sample
+     * too, while {@code Loop.stats()} keeps the exact totals (to estimate a total from a sample, scale by the loop's
+     * interval, not by {@code sampleEvery}). Timing a task reads the clock twice, which can cost more than a small task
+     * itself: sampling keeps the distributions for a fraction of that cost.
      *
      * @param clock       the clock of the loop this listener will be installed on
-     * @param sampleEvery 1 for every task, {@code n} for one plain task in {@code n}
+     * @param sampleEvery 1 for every task, {@code n} for one plain task in {@code n} (at most: see above)
      * @throws IllegalArgumentException if {@code sampleEvery < 1}
      */
     public LoopMetrics(Clock clock, int sampleEvery) {
@@ -82,7 +86,11 @@ public final class LoopMetrics implements LoopListener {
         this.sampleEvery = sampleEvery;
     }
 
-    /** @return 1 if every task is measured, otherwise the sampling interval of plain tasks */
+    /**
+     * @return the interval these metrics ask for (their {@link #trackingInterval()}): 1 for every task. The loop's own,
+     *     {@code Loop.trackingInterval()}, is the smallest of its listeners' and may be smaller: it is the one the
+     *     sample is taken at
+     */
     public int sampleEvery() {
         return sampleEvery;
     }

@@ -1,6 +1,7 @@
 package io.github.enzoblain.async.core.trace;
 
 import io.github.enzoblain.async.core.Loop;
+import io.github.enzoblain.async.core.LoopListener;
 import io.github.enzoblain.async.core.TaskHandle;
 import io.github.enzoblain.async.core.queue.RunQueues;
 import org.junit.jupiter.api.Test;
@@ -116,6 +117,49 @@ class LoopMetricsTest {
         assertThat(metrics.submitted()).isEqualTo(4);
         assertThat(metrics.succeeded()).isEqualTo(3);
         assertThat(loop.stats().isBalanced()).isTrue();
+    }
+
+    @Test
+    void aSampleIsTakenAtTheLoopsTrackingIntervalTheSmallestItsListenersAskFor() {
+        assertThat(sampledRuns(new LoopMetrics(new ManualClock(), 4))).isEqualTo(3); // tasks 1, 5, 9 of 12
+        assertThat(sampledRuns(new LoopMetrics(new ManualClock(), 4), interval(3))).isEqualTo(4); // 1, 4, 7, 10
+        assertThat(sampledRuns(new LoopMetrics(new ManualClock(), 4), interval(1))).isEqualTo(12); // every one
+        assertThat(sampledRuns(new LoopMetrics(new ManualClock(), 4), interval(8))).isEqualTo(3);
+    }
+
+    /** @return the runs of 12 plain tasks the metrics timed, on a loop with them and {@code others} */
+    private static long sampledRuns(LoopMetrics metrics, LoopListener... others) {
+        Loop.Builder b = Loop.builder().listener(metrics);
+        int expected = metrics.sampleEvery();
+        for (LoopListener other : others) {
+            b.listener(other);
+            expected = Math.min(expected, other.trackingInterval());
+        }
+        Loop loop = b.build();
+        assertThat(loop.trackingInterval()).isEqualTo(expected);
+        assertThat(metrics.sampleEvery()).isEqualTo(4); // what it asked for: the loop's interval says what it got
+        for (int i = 0; i < 12; i++) {
+            loop.execute(() -> { });
+        }
+        loop.runUntilIdle();
+        assertThat(loop.stats().started()).isEqualTo(12);
+        assertThat(metrics.queueWait().count()).isEqualTo(metrics.runTime().count());
+        loop.close();
+        return metrics.runTime().count();
+    }
+
+    private static LoopListener interval(int n) {
+        return new LoopListener() {
+            @Override
+            public int trackingInterval() {
+                return n;
+            }
+        };
+    }
+
+    @Test
+    void aLoopWithoutListenersTracksNothing() {
+        assertThat(Loop.create().trackingInterval()).isZero();
     }
 
     @Test

@@ -77,9 +77,12 @@ import java.util.function.ToLongFunction;
  * ({@link LoopMetrics#LoopMetrics(io.github.enzoblain.async.core.time.Clock, int)}): {@code direct} and the counts of
  * {@code tasks.completed} and {@code tasks.wait} come from {@link Loop#stats()}, which counts every task; with a
  * sample, the totals of those two timers are the sample's mean times that count, and the percentiles and max are the
- * sample's. One split is a sample's: a light timer ({@link Loop#executeAfter(Runnable, java.time.Duration)}) counts as
- * {@code delayed} only if the loop tracked it, otherwise as {@code direct} (the loop does not count light timers apart
- * from plain tasks, which would cost each of them); {@code direct} plus {@code delayed} stays exact.
+ * sample's. The sample is the loop's, one plain task in {@link Loop#trackingInterval()}: beside a listener that asks
+ * for every task (a {@code TraceRecorder}), every run is timed and the totals are exact, whatever the
+ * {@code LoopMetrics} asked for. One split is a sample's: a light timer
+ * ({@link Loop#executeAfter(Runnable, java.time.Duration)}) counts as {@code delayed} only if the loop tracked it,
+ * otherwise as {@code direct} (the loop does not count light timers apart from plain tasks, which would cost each of
+ * them); {@code direct} plus {@code delayed} stays exact.
  *
  * <p><b>Concurrency.</b> {@link #bindTo} may be called from any thread. The meters read the loop's counters from the
  * scraping thread: the loop's own counters as the consistent snapshot its driver last published (see
@@ -168,7 +171,7 @@ public final class LoopMeterBinder implements MeterBinder {
             return waits ? s.started() : Math.max(0, s.started() - s.running());
         };
         ToDoubleFunction<Loop> total = l -> histogram.apply(listener).totalNanos();
-        if (metrics.sampleEvery() > 1) { // a sample: the total is estimated from its mean
+        if (loop.trackingInterval() > 1) { // a sample, at the loop's interval: the total is estimated from its mean
             total = l -> {
                 LatencyHistogram h = histogram.apply(listener);
                 return h.count() == 0 ? 0 : (double) h.totalNanos() / h.count() * count.applyAsLong(l);

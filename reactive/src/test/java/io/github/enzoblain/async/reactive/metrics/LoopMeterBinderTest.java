@@ -2,6 +2,7 @@ package io.github.enzoblain.async.reactive.metrics;
 
 import io.github.enzoblain.async.core.Cancellable;
 import io.github.enzoblain.async.core.Loop;
+import io.github.enzoblain.async.core.LoopListener;
 import io.github.enzoblain.async.core.TaskHandle;
 import io.github.enzoblain.async.core.queue.RunQueues;
 import io.github.enzoblain.async.core.trace.LoopMetrics;
@@ -135,6 +136,30 @@ class LoopMeterBinderTest {
         FunctionTimer completed = registry.get("async.scheduler.tasks.completed").functionTimer();
         assertThat(completed.count()).isEqualTo(9);
         assertThat(completed.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(18.0); // sample mean 2 ms x 9 runs
+        loop.close();
+    }
+
+    @Test
+    void aSampledLoopMetricsBesideAListenerOfEveryTaskHasExactTotals() {
+        long[] now = {0};
+        Clock clock = () -> now[0];
+        LoopMetrics metrics = new LoopMetrics(clock, 4);
+        LoopListener everyTask = new LoopListener() { }; // asks for every task, as a trace does
+        Loop loop = Loop.builder().clock(clock).listener(metrics).listener(everyTask).build();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        new LoopMeterBinder(loop, metrics).bindTo(registry);
+        for (long runs : new long[] {1, 2, 3, 4, 5, 6, 8}) { // 29 ns in 7 runs: 29 / 7 * 7 is not 29 in doubles
+            loop.execute(() -> now[0] += runs);
+        }
+        loop.runUntilIdle();
+
+        assertThat(loop.trackingInterval()).isEqualTo(1);
+        assertThat(metrics.runTime().count()).isEqualTo(7); // every run timed, not one in 4
+        FunctionTimer completed = registry.get("async.scheduler.tasks.completed").functionTimer();
+        assertThat(completed.count()).isEqualTo(7);
+        assertThat(completed.totalTime(TimeUnit.NANOSECONDS)).isEqualTo(29.0); // the total, not an estimate
+        FunctionTimer wait = registry.get("async.scheduler.tasks.wait").functionTimer();
+        assertThat(wait.totalTime(TimeUnit.NANOSECONDS)).isEqualTo(metrics.queueWait().totalNanos());
         loop.close();
     }
 
