@@ -26,6 +26,15 @@ import java.util.concurrent.RejectedExecutionException;
  * happens-before the read (a joined {@code LoopThread}, {@code Loop.close()}), every read is exact. One instance serves
  * one loop.
  *
+ * <p><b>What is counted.</b> The events a listener hears: those of the tasks the loop tracks (see
+ * {@link LoopListener}), which are every task with a handle ({@code submit}, {@code schedule}, {@code spawn}, periodic
+ * tasks) and one plain task ({@code execute}, or a light {@code executeAfter} timer) in the loop's tracking interval.
+ * With the loop tracking every task (this listener's {@code sampleEvery} is 1, or another listener asks for every task)
+ * the counts cover every task the loop took in; with a sample they cover the sample, so the counts that depend on it
+ * are named {@code tracked...}. {@code Loop.stats()} keeps the totals, counted by the loop for every task without a
+ * listener's help (a cancelled untracked light timer, say, or a task refused at the call): read totals there (as
+ * {@code LoopMeterBinder} does). The periodic counts, watermark crossings and idle transitions are exact either way.
+ *
  * <p><b>What is measured.</b> <i>Queue wait</i>: from submission (for a timer: from its deadline) to the start of a run.
  * <i>Run time</i>: from the start of a run to its success or failure, read on the loop's clock; for a spawned task it
  * includes the wait for its stage. A periodic task contributes one queue wait and one run time per run.
@@ -42,6 +51,8 @@ public final class LoopMetrics implements LoopListener {
      *   periodic iteration is a periodic timer firing after the task has already run once: in onTimerFired the handle
      *   still holds the previous run's start time (the loop sets it after this callback).
      * - The clock is read twice per run (start and end): the loop reads it too, but hands only the start to listeners.
+     * - No totals here: a listener hears tracked tasks only, and hearing the others would take the per-task event that
+     *   sampling exists to avoid; the loop counts every task anyway (LoopStats), so totals are read there.
      */
 
     private static final VarHandle COUNTER = MethodHandles.arrayElementVarHandle(long[].class);
@@ -158,68 +169,78 @@ public final class LoopMetrics implements LoopListener {
     // -------------------------------------------------------------------------------------------- readings
 
     /**
-     * @return tasks accepted by the loop (all kinds; a task refused at the call, because the loop is closed or its
-     *     inbox full, is not seen: {@code Loop.stats()} counts it)
+     * @return tracked tasks accepted by the loop (all kinds; a task refused at the call, because the loop is closed or
+     *     its inbox full, is not seen: {@code Loop.stats()} counts it, and every untracked task)
      */
-    public long submitted() {
+    public long trackedSubmitted() {
         return read(DIRECT) + read(DELAYED) + read(PERIODIC);
     }
 
-    /** @return tasks submitted to run now ({@code execute}, {@code submit}, {@code spawn}) */
-    public long submittedDirect() {
+    /** @return tracked tasks submitted to run now ({@code submit}, {@code spawn}, and {@code execute} if tracked) */
+    public long trackedSubmittedDirect() {
         return read(DIRECT);
     }
 
-    /** @return one-shot tasks submitted with a delay */
-    public long submittedDelayed() {
+    /**
+     * @return tracked one-shot tasks submitted with a delay ({@code schedule}, and {@code executeAfter} if tracked)
+     */
+    public long trackedSubmittedDelayed() {
         return read(DELAYED);
     }
 
-    /** @return periodic tasks submitted (counted once each) */
+    /** @return periodic tasks submitted (counted once each; every one: they have a handle) */
     public long submittedPeriodic() {
         return read(PERIODIC);
     }
 
-    /** @return periodic timers that fired again after the task's first run */
+    /** @return periodic timers that fired again after the task's first run (every one: they have a handle) */
     public long periodicIterations() {
         return read(ITERATIONS);
     }
 
-    /** @return runs started */
-    public long started() {
+    /** @return runs of tracked tasks started ({@code LoopStats.started()} counts every run) */
+    public long trackedStarted() {
         return read(STARTED);
     }
 
-    /** @return runs that ended normally */
-    public long succeeded() {
+    /** @return runs of tracked tasks that ended normally */
+    public long trackedSucceeded() {
         return read(SUCCEEDED);
     }
 
-    /** @return runs that threw (or spawned stages that failed) */
-    public long failed() {
+    /**
+     * @return runs of tracked tasks that threw (or spawned stages that failed; {@code LoopStats.failedRuns()} counts
+     *     every one)
+     */
+    public long trackedFailed() {
         return read(FAILED);
     }
 
-    /** @return runs that ended, either way */
-    public long completedRuns() {
+    /** @return runs of tracked tasks that ended, either way */
+    public long trackedCompletedRuns() {
         return read(SUCCEEDED) + read(FAILED);
     }
 
-    /** @return cancelled tasks taken out of the loop */
-    public long cancelled() {
+    /**
+     * @return cancelled tracked tasks taken out of the loop ({@link LoopListener#onCancel});
+     *     {@code LoopStats.cancelled()} counts every one, an untracked light timer cancelled or a plain task
+     *     {@code shutdownNow()} returned too
+     */
+    public long trackedCancelled() {
         return read(CANCELLED);
     }
 
     /**
-     * @return tasks rejected on the loop ({@link LoopListener#onReject}: a full run queue, or left in the inbox when
-     *     the loop terminated; a refusal at the call is not seen)
+     * @return tracked tasks rejected on the loop ({@link LoopListener#onReject}: a full run queue, or left in the inbox
+     *     when the loop terminated; a refusal at the call is not seen); {@code LoopStats.rejected()} counts every one,
+     *     refusals at the call and untracked tasks too
      */
-    public long rejected() {
+    public long trackedRejected() {
         return read(REJECTED);
     }
 
-    /** @return timers that fell due */
-    public long timersFired() {
+    /** @return tracked timers that fell due (every timer with a handle, and light timers if tracked) */
+    public long trackedTimersFired() {
         return read(TIMERS);
     }
 
@@ -258,8 +279,9 @@ public final class LoopMetrics implements LoopListener {
 
     @Override
     public String toString() {
-        return "LoopMetrics[submitted=" + submitted() + ", started=" + started() + ", succeeded=" + succeeded()
-                + ", failed=" + failed() + ", cancelled=" + cancelled() + ", rejected=" + rejected()
+        return "LoopMetrics[tracked: submitted=" + trackedSubmitted() + ", started=" + trackedStarted()
+                + ", succeeded=" + trackedSucceeded() + ", failed=" + trackedFailed()
+                + ", cancelled=" + trackedCancelled() + ", rejected=" + trackedRejected()
                 + ", queueWait=" + queueWait + ", runTime=" + runTime + "]";
     }
 }

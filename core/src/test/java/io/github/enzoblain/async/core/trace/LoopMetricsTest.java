@@ -27,12 +27,12 @@ class LoopMetricsTest {
         }
         assertThat(loop.runUntilIdle()).isEqualTo(10);
 
-        assertThat(metrics.submitted()).isEqualTo(10);
-        assertThat(metrics.submittedDirect()).isEqualTo(10);
-        assertThat(metrics.started()).isEqualTo(10);
-        assertThat(metrics.succeeded()).isEqualTo(10);
-        assertThat(metrics.completedRuns()).isEqualTo(10);
-        assertThat(metrics.failed()).isZero();
+        assertThat(metrics.trackedSubmitted()).isEqualTo(10);
+        assertThat(metrics.trackedSubmittedDirect()).isEqualTo(10);
+        assertThat(metrics.trackedStarted()).isEqualTo(10);
+        assertThat(metrics.trackedSucceeded()).isEqualTo(10);
+        assertThat(metrics.trackedCompletedRuns()).isEqualTo(10);
+        assertThat(metrics.trackedFailed()).isZero();
         assertThat(metrics.idleTransitions()).isEqualTo(1);
 
         LatencyHistogram run = metrics.runTime();
@@ -74,22 +74,22 @@ class LoopMetricsTest {
         periodic.cancel();
         loop.runUntilIdle();
 
-        assertThat(metrics.submittedDirect()).isEqualTo(2);
-        assertThat(metrics.submittedDelayed()).isEqualTo(2);
+        assertThat(metrics.trackedSubmittedDirect()).isEqualTo(2);
+        assertThat(metrics.trackedSubmittedDelayed()).isEqualTo(2);
         assertThat(metrics.submittedPeriodic()).isEqualTo(1);
-        assertThat(metrics.submitted()).isEqualTo(5);
-        assertThat(metrics.timersFired()).isEqualTo(11);
+        assertThat(metrics.trackedSubmitted()).isEqualTo(5);
+        assertThat(metrics.trackedTimersFired()).isEqualTo(11);
         assertThat(metrics.periodicIterations()).isEqualTo(9);
-        assertThat(metrics.started()).isEqualTo(13);
-        assertThat(metrics.succeeded()).isEqualTo(12);
-        assertThat(metrics.failed()).isEqualTo(1);
-        assertThat(metrics.cancelled()).isEqualTo(2);
-        assertThat(metrics.rejected()).isZero();
+        assertThat(metrics.trackedStarted()).isEqualTo(13);
+        assertThat(metrics.trackedSucceeded()).isEqualTo(12);
+        assertThat(metrics.trackedFailed()).isEqualTo(1);
+        assertThat(metrics.trackedCancelled()).isEqualTo(2);
+        assertThat(metrics.trackedRejected()).isZero();
         // queue waits of the timers: the one-shot 5 ms late, the periodic runs 95, 85, ... 5 ms late
         assertThat(metrics.queueWait().max()).isEqualTo(95 * MS);
         assertThat(metrics.queueWait().totalNanos()).isEqualTo((5 + 500) * MS);
-        assertThat(loop.stats().started()).isEqualTo(metrics.started());
-        assertThat(loop.stats().cancelled()).isEqualTo(metrics.cancelled());
+        assertThat(loop.stats().started()).isEqualTo(metrics.trackedStarted());
+        assertThat(loop.stats().cancelled()).isEqualTo(metrics.trackedCancelled());
         assertThat(loop.stats().isBalanced()).isTrue();
     }
 
@@ -111,11 +111,11 @@ class LoopMetricsTest {
         });
         loop.runUntilIdle();
         assertThat(rejectedAtCall[0]).isEqualTo(1);
-        assertThat(metrics.rejected()).isEqualTo(1);
+        assertThat(metrics.trackedRejected()).isEqualTo(1);
         assertThat(metrics.highWatermarkCrossings()).isEqualTo(1);
         assertThat(metrics.lowWatermarkCrossings()).isEqualTo(1);
-        assertThat(metrics.submitted()).isEqualTo(4);
-        assertThat(metrics.succeeded()).isEqualTo(3);
+        assertThat(metrics.trackedSubmitted()).isEqualTo(4);
+        assertThat(metrics.trackedSucceeded()).isEqualTo(3);
         assertThat(loop.stats().isBalanced()).isTrue();
     }
 
@@ -158,6 +158,36 @@ class LoopMetricsTest {
     }
 
     @Test
+    void aSampleCountsTheCancelsOfTrackedTasksOnlyAndTheLoopsStatsCountEveryOne() {
+        ManualClock clock = new ManualClock();
+        LoopMetrics metrics = new LoopMetrics(clock, 4);
+        Loop loop = Loop.builder().clock(clock).listener(metrics).build();
+        for (int i = 0; i < 8; i++) { // light timers 1 and 5 are tracked (TaskHandles), the 6 others are not
+            io.github.enzoblain.async.core.Cancellable timer = loop.executeAfter(() -> { }, Duration.ofMillis(5));
+            assertThat(timer instanceof TaskHandle).isEqualTo(i % 4 == 0);
+            assertThat(timer.cancel()).isTrue();
+        }
+        loop.schedule(() -> { }, Duration.ofMillis(5)).cancel(); // a handle: always tracked
+        loop.runUntilIdle();
+        assertThat(metrics.trackedCancelled()).isEqualTo(3);
+        assertThat(loop.stats().cancelled()).isEqualTo(9);
+
+        loop.execute(() -> { // tracked: the 9th plain task or light timer
+            for (int i = 0; i < 4; i++) {
+                loop.execute(() -> { }); // the 4th is tracked, the 13th
+            }
+            assertThat(loop.shutdownNow()).hasSize(4); // never ran: cancelled
+        });
+        loop.runUntilIdle();
+        assertThat(metrics.trackedCancelled()).isEqualTo(4);
+        assertThat(loop.stats().cancelled()).isEqualTo(13);
+        assertThat(metrics.trackedSubmitted()).isEqualTo(5); // 2 light timers, the schedule, 2 plain tasks
+        assertThat(loop.stats().submitted()).isEqualTo(14);
+        assertThat(loop.stats().isBalanced()).isTrue();
+        assertThat(metrics.toString()).startsWith("LoopMetrics[tracked: submitted=5,");
+    }
+
+    @Test
     void aLoopWithoutListenersTracksNothing() {
         assertThat(Loop.create().trackingInterval()).isZero();
     }
@@ -193,12 +223,12 @@ class LoopMetricsTest {
 
         var stats = loop.stats();
         assertThat(stats.isBalanced()).isTrue();
-        assertThat(metrics.submitted()).isEqualTo(stats.submitted());
-        assertThat(metrics.started()).isEqualTo(stats.started());
-        assertThat(metrics.cancelled()).isEqualTo(stats.cancelled());
-        assertThat(metrics.rejected()).isEqualTo(stats.rejected()).isEqualTo(1);
-        assertThat(metrics.failed()).isEqualTo(stats.failedRuns());
-        assertThat(metrics.succeeded()).isEqualTo(stats.completed() + 3); // the periodic task ran 3 times, then was cancelled
+        assertThat(metrics.trackedSubmitted()).isEqualTo(stats.submitted());
+        assertThat(metrics.trackedStarted()).isEqualTo(stats.started());
+        assertThat(metrics.trackedCancelled()).isEqualTo(stats.cancelled());
+        assertThat(metrics.trackedRejected()).isEqualTo(stats.rejected()).isEqualTo(1);
+        assertThat(metrics.trackedFailed()).isEqualTo(stats.failedRuns());
+        assertThat(metrics.trackedSucceeded()).isEqualTo(stats.completed() + 3); // the periodic task ran 3 times, then was cancelled
         long cancelEvents = trace.events().stream().filter(line -> line.contains(" cancel ")).count();
         assertThat(cancelEvents).isEqualTo(stats.cancelled());
         assertThat(errors).isEmpty();
@@ -214,7 +244,7 @@ class LoopMetricsTest {
         Thread reader = new Thread(() -> {
             try {
                 for (int n = 0; n < 100_000; n++) {
-                    long[] now = {metrics.submitted(), metrics.started(), metrics.succeeded(), metrics.runTime().count()};
+                    long[] now = {metrics.trackedSubmitted(), metrics.trackedStarted(), metrics.trackedSucceeded(), metrics.runTime().count()};
                     for (int k = 0; k < now.length; k++) {
                         assertThat(now[k]).isGreaterThanOrEqualTo(lastSeen[k]).isLessThanOrEqualTo(tasks);
                         lastSeen[k] = now[k];
@@ -240,9 +270,9 @@ class LoopMetricsTest {
         }
         assertThat(readerError[0]).isNull();
         assertThat(loop.awaitTermination(Duration.ofSeconds(30))).isTrue();
-        assertThat(metrics.submitted()).isEqualTo(tasks);
-        assertThat(metrics.started()).isEqualTo(tasks);
-        assertThat(metrics.succeeded()).isEqualTo(tasks);
+        assertThat(metrics.trackedSubmitted()).isEqualTo(tasks);
+        assertThat(metrics.trackedStarted()).isEqualTo(tasks);
+        assertThat(metrics.trackedSucceeded()).isEqualTo(tasks);
         assertThat(metrics.runTime().count()).isEqualTo(tasks);
         assertThat(metrics.queueWait().count()).isEqualTo(tasks);
         assertThat(loop.stats().completed()).isEqualTo(tasks);

@@ -56,7 +56,7 @@ import java.util.function.ToLongFunction;
  *       <td>gauges (seconds)</td><td>—</td><td>queue-wait percentiles and max</td></tr>
  *   <tr><td>{@code <prefix>.scheduler.tasks.failed}, {@code .cancelled}, {@code .rejected}</td><td>function
  *       counters</td><td>—</td><td>runs that threw; tasks cancelled; tasks rejected (also those refused at the
- *       caller)</td></tr>
+ *       caller): every task, tracked or not, from {@link LoopStats}</td></tr>
  *   <tr><td>{@code <prefix>.scheduler.timers.pending}</td><td>gauge</td><td>—</td><td>timers armed</td></tr>
  *   <tr><td>{@code <prefix>.scheduler.queue.peak}</td><td>gauge</td><td>—</td><td>largest run-queue depth seen</td></tr>
  *   <tr><td>{@code <prefix>.scheduler.watermark.crossings}, tag {@code mark} = {@code high | low}</td><td>function
@@ -127,10 +127,10 @@ public final class LoopMeterBinder implements MeterBinder {
         // sampled or not (the loop's count is exact either way; see Sampling)
         LoopMetrics m = metrics;
         FunctionCounter.builder(tasks + "submitted", loop,
-                        l -> Math.max(0, l.stats().submitted() - m.submittedDelayed() - m.submittedPeriodic()))
+                        l -> Math.max(0, l.stats().submitted() - m.trackedSubmittedDelayed() - m.submittedPeriodic()))
                 .tags(tags).tag("submission.type", "direct").description("Tasks submitted to the loop")
                 .baseUnit("tasks").register(registry);
-        submitted(registry, tasks, "delayed", LoopMetrics::submittedDelayed);
+        submitted(registry, tasks, "delayed", LoopMetrics::trackedSubmittedDelayed);
         submitted(registry, tasks, "periodic_initial", LoopMetrics::submittedPeriodic);
         submitted(registry, tasks, "periodic_iteration", LoopMetrics::periodicIterations);
 
