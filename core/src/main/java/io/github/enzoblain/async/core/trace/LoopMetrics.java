@@ -81,9 +81,9 @@ public final class LoopMetrics implements LoopListener {
      * {@link TraceRecorder} asks for every task) these metrics see and time more: the sample is the loop's, at its
      * interval, never sparser than {@code sampleEvery}. The histograms are then a sample: their percentiles and mean
      * estimate the whole, their counts and totals cover the sample; the event counts of plain tasks cover the sample
-     * too, while {@code Loop.stats()} keeps the exact totals (to estimate a total from a sample, scale by the loop's
-     * interval, not by {@code sampleEvery}). Timing a task reads the clock twice, which can cost more than a small task
-     * itself: sampling keeps the distributions for a fraction of that cost.
+     * too (one plain task stands for the loop's interval of them, not for {@code sampleEvery}), while
+     * {@code Loop.stats()} keeps the exact totals. Timing a task reads the clock twice, which can cost more than a
+     * small task itself: sampling keeps the distributions for a fraction of that cost.
      *
      * @param clock       the clock of the loop this listener will be installed on
      * @param sampleEvery 1 for every task, {@code n} for one plain task in {@code n} (at most: see above)
