@@ -1,8 +1,9 @@
 package io.github.enzoblain.async.core;
 
 /**
- * Something submitted to a {@link Loop} that can still be called off: what {@link Loop#executeAfter} returns, and the
- * smallest part of every {@link TaskHandle}.
+ * Something submitted to a {@link Loop} that can still be called off: what {@link Loop#executeAfter} returns, the
+ * smallest part of every {@link TaskHandle}, and the registration {@link Loop#onTermination(Runnable)} returns (whose
+ * methods are described there).
  *
  * <p><b>Concurrency.</b> Both methods are safe from any thread. A {@link TaskHandle}'s {@link #isDone()} turns true
  * when the task has ended, and a thread that sees it true also sees everything the task wrote before (the state is

@@ -141,6 +141,11 @@ public final class Loop implements Executor, AutoCloseable {
      *   foreign-thread timers through LoopScheduler, pairs of single forks: 238, 308, 191 ns before, 175, 178, 173
      *   after. (Padding the counters for cross-thread `execute` alone, earlier, showed nothing: there the inbox's own
      *   lines dominate.)
+     * - Termination: terminateIfDone (driver only) is the one place the loop becomes TERMINATED. It publishes the
+     *   stats, sets the state, answers an unserved shutdownNow(), runs the onTermination callbacks, then opens the
+     *   `terminated` latch that close() and awaitTermination() wait on. The callbacks are in TerminationCallbacks, a
+     *   list under a lock whose cancel unlinks at once: core has nothing else to tell a waiting user of the end, and
+     *   a CompletableFuture would keep every callback registered on it until it completes.
      */
 
     static final int DEFAULT_PRIORITY = -1; // "no class": priority queues use their default class
@@ -251,6 +256,8 @@ public final class Loop implements Executor, AutoCloseable {
     private final long[] counters = new long[COUNTERS]; // driver-owned counters of rarer events (Counters)
     private final long[] published = new long[COUNTERS]; // what other threads read of them (Counters)
     private final AtomicLong callerRejected = new AtomicLong();
+    private final TerminationCallbacks terminationCallbacks = new TerminationCallbacks();
+    private final AtomicLong callbackErrors = new AtomicLong(); // termination callbacks that threw (any thread)
     private final TaskIds ids = new TaskIds();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final ArrayDeque<SpawnedTask<?>> localSignals = new ArrayDeque<>();
@@ -1485,21 +1492,21 @@ public final class Loop implements Executor, AutoCloseable {
      * (periodic tasks are cancelled either way, and so are timers due past the end of the clock's range, which never
      * fire).
      *
-     * <p>Returns once the loop has terminated. If no thread is driving, the caller drives the shutdown itself; if
-     * another thread drives, it waits for it, and drives the rest itself if that thread stops driving first (a
-     * {@link #runOnce()} that returns); if called from one of the loop's own tasks, it returns at once and the driver
-     * terminates the loop after the task.
+     * <p>Returns once the loop has terminated and its {@link #onTermination(Runnable)} callbacks have run. If no thread
+     * is driving, the caller drives the shutdown itself; if another thread drives, it waits for it, and drives the rest
+     * itself if that thread stops driving first (a {@link #runOnce()} that returns); if called from one of the loop's
+     * own tasks (or callbacks), it returns at once and the driver terminates the loop after the task.
      */
     @Override
     public void close() {
         if (LIFECYCLE.compareAndSet(this, OPEN, CLOSING)) {
             wakeDriver();
         }
-        if (lifecycle == TERMINATED || inLoop()) {
+        if (terminated.getCount() == 0 || inLoop()) {
             return;
         }
         boolean interrupted = false;
-        while (lifecycle != TERMINATED) {
+        while (terminated.getCount() != 0) { // the latch, not the state: it opens after the onTermination callbacks
             if (DRIVER.compareAndSet(this, null, Thread.currentThread())) {
                 try {
                     driveToTermination();
@@ -1736,8 +1743,21 @@ public final class Loop implements Executor, AutoCloseable {
         if (unserved != null) {
             unserved.complete(new ArrayList<>()); // nothing left to hand over
         }
+        for (Runnable callback : terminationCallbacks.takeAll()) { // before the latch: close() waiters return after
+            runTerminationCallback(callback);
+        }
         terminated.countDown();
         return true;
+    }
+
+    /** Runs one {@link #onTermination(Runnable)} callback, isolated as a listener is (any thread). */
+    private void runTerminationCallback(Runnable callback) {
+        try {
+            callback.run();
+        } catch (Throwable e) {
+            callbackErrors.incrementAndGet(); // an atomic, not a driver counter: a late registration runs it anywhere
+            report(e);
+        }
     }
 
     private void driveToTermination() {
@@ -1815,7 +1835,7 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     /**
-     * Waits for the loop to terminate.
+     * Waits for the loop to terminate and its {@link #onTermination(Runnable)} callbacks to have run.
      *
      * @return whether it terminated within {@code timeout}
      * @throws IllegalStateException if called while driving the loop (from one of its tasks or listeners), which it
@@ -1823,10 +1843,13 @@ public final class Loop implements Executor, AutoCloseable {
      */
     public boolean awaitTermination(Duration timeout) throws InterruptedException {
         Objects.requireNonNull(timeout, "timeout");
-        if (lifecycle == TERMINATED) {
+        if (terminated.getCount() == 0) {
             return true;
         }
         if (inLoop()) {
+            if (lifecycle == TERMINATED) {
+                return true; // an onTermination callback asks: the loop has terminated under it
+            }
             throw new IllegalStateException("loop '" + name + "': awaitTermination from the thread driving it, which "
                     + "it cannot terminate under (wait from another thread, or close() it from here)");
         }
@@ -1841,6 +1864,38 @@ public final class Loop implements Executor, AutoCloseable {
     /** @return whether the loop has terminated: closed, and nothing left to run */
     public boolean isTerminated() {
         return lifecycle == TERMINATED;
+    }
+
+    /**
+     * Registers {@code callback} to run once, when the loop terminates: for a user of the loop that must learn of its
+     * end without polling, such as a stream waiting for input with nothing in flight on the loop. The registration's
+     * {@link Cancellable#cancel() cancel()} unregisters the callback in O(1); a user that ends first calls it, so a
+     * long-lived loop keeps nothing of its many short-lived users (a callback on a {@code CompletableFuture}, which
+     * cannot be taken off, would stay there until the loop ends).
+     *
+     * <p>The callback runs on the thread that terminates the loop, while that thread still drives it ({@link #inLoop()}
+     * is true there): the driver (a {@link LoopThread}, a {@code runOnce()} or virtual-clock caller) or the
+     * {@code close()} or {@code shutdownNow()} caller that drove the end itself, possibly inside the listener that made
+     * the loop terminate. Callbacks run in registration order, once {@link #isTerminated()} is true and before
+     * {@link #close()} and {@link #awaitTermination(Duration)} return on other threads that wait for the termination
+     * (a callback's own calls to them return at once); everything the loop did happens-before each of them. A
+     * callback that throws is counted in {@link LoopStats#listenerErrors()} and reported to the error handler, as a
+     * throwing listener is: the loop terminates regardless and the callbacks after it still run. If the loop has
+     * terminated by the time the callback is registered (its callbacks were taken out to run), the callback runs on the
+     * calling thread before this method returns, isolated the same way, and everything the loop did happens-before it
+     * too.
+     *
+     * @return the registration: {@code cancel()} says true if it unregistered the callback, which then never runs, and
+     *         false once the loop has taken it to run (or it ran at this call); {@code isDone()} says whether it can no
+     *         longer be cancelled
+     */
+    public Cancellable onTermination(Runnable callback) {
+        Objects.requireNonNull(callback, "callback");
+        TerminationCallbacks.Node registration = terminationCallbacks.register(callback);
+        if (registration.late) { // the callbacks were taken out already: it is this caller's to run
+            runTerminationCallback(callback);
+        }
+        return registration;
     }
 
     // ============================================================================================ observation
@@ -1874,7 +1929,7 @@ public final class Loop implements Executor, AutoCloseable {
         return new LoopStats(p[SUBMITTED] + rejectedAtCaller, p[STARTED], p[COMPLETED], p[FAILED], p[CANCELLED],
                 p[REJECTED] + rejectedAtCaller, p[QUEUED],
                 Math.max(0, running(p[STARTED], p[COMPLETED], p[FAILED], p[RESTED])), p[TIMERS], p[PEAK], inbox.size(),
-                p[LISTENER_ERRORS], p[FAILED_RUNS]);
+                p[LISTENER_ERRORS] + callbackErrors.get(), p[FAILED_RUNS]);
     }
 
     /** Runs started and not ended: tasks running, spawned tasks awaiting their stage (see Implementation notes). */
@@ -1928,6 +1983,11 @@ public final class Loop implements Executor, AutoCloseable {
             COUNTER.setOpaque(p, i, current(i));
         }
         PUBLISHED_VERSION.setRelease(this, v + 2);
+    }
+
+    /** @return the {@link #onTermination(Runnable)} callbacks still registered, waiting for the termination (tests) */
+    int pendingTerminationCallbacks() {
+        return terminationCallbacks.pending();
     }
 
     /** @return the loop's name */
@@ -2140,9 +2200,10 @@ public final class Loop implements Executor, AutoCloseable {
         }
 
         /**
-         * Receives errors nobody else would see: listener failures, failures of untracked tasks, and plain tasks refused
-         * after their submission returned (dropped), unless they are {@link DropAware} and so were told. A task
-         * with a handle is never reported here: its handle carries its failure or refusal.
+         * Receives errors nobody else would see: listener and {@link Loop#onTermination(Runnable) termination
+         * callback} failures, failures of untracked tasks, and plain tasks refused after their submission returned
+         * (dropped), unless they are {@link DropAware} and so were told. A task with a handle is never reported here:
+         * its handle carries its failure or refusal. It is called on the thread that saw the error.
          */
         public Builder errorHandler(Consumer<Throwable> errorHandler) {
             this.errorHandler = Objects.requireNonNull(errorHandler, "errorHandler");

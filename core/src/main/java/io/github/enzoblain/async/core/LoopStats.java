@@ -30,7 +30,7 @@ package io.github.enzoblain.async.core;
  * @param peakQueueDepth the largest run-queue depth seen
  * @param inbox          hand-offs from other threads not yet taken in by the loop (tasks, timers, and cancellations
  *                       of timers, which a parked loop takes in when it next wakes)
- * @param listenerErrors callbacks that threw
+ * @param listenerErrors listener callbacks and {@link Loop#onTermination(Runnable)} callbacks that threw
  * @param failedRuns     runs that threw (a periodic task may fail many runs and keep its schedule)
  */
 public record LoopStats(long submitted, long started, long completed, long failed, long cancelled, long rejected,
