@@ -17,7 +17,8 @@ import java.util.concurrent.Callable;
  * <p><b>Concurrency and visibility.</b> Cold and unicast per subscription: each {@link #subscribe(Subscriber)} subscribes
  * to the upstream once and runs its own tasks. {@code request} and {@code cancel} are safe from any thread; signals to
  * the subscriber are serialised (§1.3) and happen on whichever thread is running the subscription's drain at the time:
- * usually the loop's thread, as tasks complete, otherwise a thread calling {@code request} or the upstream's thread;
+ * usually the loop's thread, as tasks complete, otherwise a thread calling {@code request}, the upstream's thread or
+ * the thread that terminates the loop;
  * none while {@code onSubscribe} runs (what a {@code request} made meanwhile, from any thread, calls for is signalled on
  * the subscribing thread once {@code onSubscribe} has returned).
  * Everything a task wrote happens-before the {@code onNext} carrying its result.
@@ -33,8 +34,14 @@ import java.util.concurrent.Callable;
  * it no longer accepts tasks ({@link Loop#isShutdown()}: closed or shut down, also by one of the tasks): nothing can
  * run on it again, so the stream ends with that {@link java.util.concurrent.RejectedExecutionException} instead of
  * turning the rest of the upstream, endless perhaps, into REJECTED results. Results finished before that and already
- * demanded are delivered first. A task already in flight that the loop itself ends as it shuts down (a pending timer
- * its close cancels, a task left in its inbox) is still a result carrying that outcome.
+ * demanded are delivered first. A quiet upstream does not keep the stream open either: once the loop has terminated
+ * ({@link Loop#onTermination(Runnable)}) and every result finished before has been delivered as demanded, a stream
+ * whose upstream has not completed ends with the same {@code RejectedExecutionException} and cancels its upstream,
+ * on the thread that terminated the loop (or on whichever thread is signalling the subscriber at the time); one whose
+ * upstream had completed completes. (Each subscription registers with the loop for that and takes the registration
+ * off when it ends otherwise, so a long-lived loop keeps nothing of the subscriptions that ended.) A task already in
+ * flight that the loop itself ends as it shuts down (a pending timer its close cancels, a task left in its inbox) is
+ * still a result carrying that outcome.
  *
  * <p><b>Cancellation.</b> {@code cancel()} cancels the upstream and every task of the subscription still queued or
  * waiting on a timer, in O(1) each; once the loop has stepped (at once on the loop's thread, or, for a cancel from

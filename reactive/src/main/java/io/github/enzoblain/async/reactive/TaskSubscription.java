@@ -1,5 +1,6 @@
 package io.github.enzoblain.async.reactive;
 
+import io.github.enzoblain.async.core.Cancellable;
 import io.github.enzoblain.async.core.Loop;
 import io.github.enzoblain.async.core.TaskHandle;
 import org.reactivestreams.Publisher;
@@ -21,8 +22,9 @@ import java.util.function.BiConsumer;
  *
  * <p><b>Concurrency.</b> Signals arrive from three sides: the downstream ({@code request}, {@code cancel}: any
  * thread), the upstream ({@code onSubscribe}, {@code onNext}, ...: one thread at a time, §1.3) and the loop (task
- * outcomes: the loop's thread, or a cancelling thread). Each only records what happened in a concurrent structure and
- * calls {@link #drain()}; the drain runs on one thread at a time and owns every other field.
+ * outcomes: the loop's thread, or a cancelling thread; its termination: the thread that terminates it). Each only
+ * records what happened in a concurrent structure and calls {@link #drain()}; the drain runs on one thread at a time
+ * and owns every other field.
  */
 final class TaskSubscription<T> implements Subscription, Subscriber<Object> {
 
@@ -41,6 +43,10 @@ final class TaskSubscription<T> implements Subscription, Subscriber<Object> {
      *   completion order, head-only emission in submission order, O(1) cancellation each.
      * - A Slot learns its task's outcome from the handle's stage (whatever the fate: value, failure, cancellation,
      *   rejection by the loop), writes it, then offers itself to `completed`; the queue publishes the writes.
+     * - Loop termination: registered with Loop.onTermination for the subscription's life (start() to release()), so
+     *   a quiet upstream on a loop that terminates does not leave the stream, and the upstream, open for ever; the
+     *   callback only sets `loopTerminated` and drains, like any other signal. release() takes the registration off
+     *   (O(1)), so a long-lived loop serving many short subscriptions keeps none of them.
      */
 
     private static final System.Logger LOG = System.getLogger(TaskPublisher.class.getName());
@@ -63,6 +69,7 @@ final class TaskSubscription<T> implements Subscription, Subscriber<Object> {
     private volatile boolean upstreamDone;
     private volatile Throwable upstreamError;
     private volatile Throwable badRequest;
+    private volatile boolean loopTerminated;
 
     // drain-owned
     private Slot<T> head, tail;       // in flight, submission order
@@ -72,6 +79,7 @@ final class TaskSubscription<T> implements Subscription, Subscriber<Object> {
     private long nextIndex;
     private boolean terminated;
     private boolean upstreamCancelled;
+    private Cancellable termination; // the onTermination registration, until release()
 
     TaskSubscription(Loop loop, Subscriber<? super TaskResult<T>> downstream, boolean specs, int prefetch,
                      int maxInFlight, boolean ordered, boolean failFast) {
@@ -87,6 +95,7 @@ final class TaskSubscription<T> implements Subscription, Subscriber<Object> {
     void start(Publisher<?> tasks) {
         Subscriber<? super TaskResult<T>> d = downstream;
         wip.set(1); // hold the drain: a request(0) from a thread onSubscribe handed us to must not overtake it (§1.3)
+        termination = loop.onTermination(this::onLoopTerminated); // on a terminated loop, at once: served below
         try {
             d.onSubscribe(this); // §1.9: onSubscribe before any other signal
         } catch (Throwable e) { // §2.13: the subscriber broke the contract; treat the subscription as cancelled
@@ -162,6 +171,14 @@ final class TaskSubscription<T> implements Subscription, Subscriber<Object> {
         drain();
     }
 
+    // ============================================================================================== loop side
+
+    /** The loop terminated (on the thread that terminated it, or at registration): no task of ours can run again. */
+    private void onLoopTerminated() {
+        loopTerminated = true;
+        drain(); // §1.3: serialised with every other signal; whoever drains at the moment delivers it
+    }
+
     // ================================================================================================= drain
 
     private void drain() {
@@ -185,6 +202,8 @@ final class TaskSubscription<T> implements Subscription, Subscriber<Object> {
     }
 
     private void step() {
+        // read first: whatever the loop did before it terminated (the stage completions of our tasks) is then seen
+        boolean loopGone = loopTerminated;
         if (cancelled) {
             terminate(); // §3.12: cancel stops signals; the tasks are released too
             return;
@@ -219,6 +238,13 @@ final class TaskSubscription<T> implements Subscription, Subscriber<Object> {
             return;
         }
         boolean done = upstreamDone; // read before `arrived`: its onNexts happen-before its onComplete
+        if (loopGone && inFlight == 0 && !(done && arrived.isEmpty())) {
+            // every result is delivered and the loop can run nothing more: end the stream now (§1.4) and cancel the
+            // upstream (§2.6), as a submission refused by the closed loop would, rather than wait, for ever perhaps,
+            // for a quiet upstream's next task to be refused
+            signalError(new RejectedExecutionException("loop '" + loop.name() + "' is closed"));
+            return;
+        }
         admit();
         if (terminated) {
             return; // a submission found the loop shut down: the stream has ended (§1.7)
@@ -233,7 +259,9 @@ final class TaskSubscription<T> implements Subscription, Subscriber<Object> {
             }
             return;
         }
-        requestUpstream();
+        if (!loopGone) { // once it has, only the results still to deliver keep the stream open: no more tasks
+            requestUpstream();
+        }
     }
 
     /** Emits finished results while there is demand. @return false if the stream ended meanwhile */
@@ -371,6 +399,11 @@ final class TaskSubscription<T> implements Subscription, Subscriber<Object> {
 
     private void release() {
         terminated = true;
+        Cancellable t = termination;
+        if (t != null) {
+            termination = null;
+            t.cancel(); // O(1); false if the loop has terminated meanwhile, and then its callback finds us ended
+        }
         head = tail = readyHead = readyTail = null;
         inFlight = 0;
         arrived.clear();
