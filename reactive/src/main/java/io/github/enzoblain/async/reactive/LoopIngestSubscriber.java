@@ -1,5 +1,6 @@
 package io.github.enzoblain.async.reactive;
 
+import io.github.enzoblain.async.core.Cancellable;
 import io.github.enzoblain.async.core.DropAware;
 import io.github.enzoblain.async.core.Loop;
 import org.reactivestreams.Publisher;
@@ -33,7 +34,8 @@ import java.util.function.Consumer;
  * <p><b>Concurrency and visibility.</b> The handler runs on the loop's thread, one item at a time, in arrival order;
  * everything the producer did before {@code onNext(item)} happens-before the handler sees {@code item}. The subscriber
  * is for one subscription (§2.5: a second one is cancelled). {@link #completion()} completes on the thread that ends
- * the stream: the loop's thread after the last item is handled, or the producer's thread when nothing is in the loop.
+ * the stream: the loop's thread after the last item is handled, the producer's thread when nothing is in the loop, or
+ * the thread that terminates the loop (see below).
  *
  * <p><b>Failures.</b> A handler that throws, an item the loop refuses, or an upstream error ends the ingestion:
  * the subscription is cancelled (if still active), items not yet handled are dropped, and {@link #completion()} fails
@@ -42,7 +44,11 @@ import java.util.function.Consumer;
  * (taken in from another thread while a bounded run queue is full) and the retry timer (see below) when the loop's
  * close or {@code shutdownNow()} cancels it: that item, or that request for more, would never come, and the completion
  * would wait for it forever. So do, the same way, items still queued when {@code shutdownNow()} is called: they come
- * back unhandled in the list it returns, and the loop tells this subscriber of them.
+ * back unhandled in the list it returns, and the loop tells this subscriber of them. And so does the loop's
+ * termination ({@link Loop#onTermination(Runnable)}) before the upstream completed, with the
+ * {@code RejectedExecutionException} the loop's refusal of the next item would carry: an upstream that is quiet, with
+ * nothing of this subscriber in the loop, would otherwise keep the ingestion, and its subscription, open for ever.
+ * (The subscriber takes its registration with the loop off when the ingestion ends otherwise.)
  *
  * @param <T> the item type
  */
@@ -69,6 +75,9 @@ public final class LoopIngestSubscriber<T> implements Subscriber<T> {
      *   those and other work would overfill a bounded run queue and have our items refused.
      * - If nothing of ours is in the loop, nothing is owed, and the loop is above its high watermark or full with other
      *   work, a one-millisecond timer retries: otherwise nobody would ever ask again.
+     * - The loop's termination is a signal too (Loop.onTermination, registered in onSubscribe and taken off when the
+     *   completion completes): it sets `loopTerminated` and replenishes, so the failure and the cancel it makes are
+     *   serialised with the requests (§2.7).
      * - Both tasks we hand the loop are DropAware: a run the loop drops (an item refused at intake, a retry timer
      *   cancelled by a close or shutdownNow, an item's run that shutdownNow hands back) is never coming, so the
      *   ingestion fails rather than wait for it.
@@ -98,6 +107,7 @@ public final class LoopIngestSubscriber<T> implements Subscriber<T> {
     private volatile boolean upstreamDone;
     private volatile boolean stopped; // no more items wanted: cancelled or failed
     private volatile boolean failed; // items still in the loop are dropped: only after a failure, not a cancel
+    private volatile boolean loopTerminated;
 
     private long produced; // producer-owned ring index
     private long consumed; // loop-owned ring index
@@ -141,6 +151,8 @@ public final class LoopIngestSubscriber<T> implements Subscriber<T> {
             s.cancel(); // §2.5: one subscription only
             return;
         }
+        Cancellable termination = loop.onTermination(this::onLoopTerminated); // a terminated loop's: at once
+        completion.whenComplete((ignored, error) -> termination.cancel()); // however it ends: nothing kept
         replenish(); // §2.1: signal demand to receive anything
     }
 
@@ -249,6 +261,12 @@ public final class LoopIngestSubscriber<T> implements Subscriber<T> {
         }
     }
 
+    /** The loop terminated: nothing of ours is in it any more, and no item can be handed over again. */
+    private void onLoopTerminated() {
+        loopTerminated = true;
+        replenish();
+    }
+
     private void replenish() {
         if (wip.getAndIncrement() != 0) {
             return;
@@ -267,6 +285,10 @@ public final class LoopIngestSubscriber<T> implements Subscriber<T> {
         retryArmed.set(false);
         Subscription s = subscription.get();
         if (s == null || stopped || upstreamDone) {
+            return;
+        }
+        if (loopTerminated) { // the next item would be refused: fail now, not at an item that may never come
+            fail(new RejectedExecutionException("loop '" + loop.name() + "' is closed"));
             return;
         }
         // owed first, then inLoop: onNext moves an item from owed to inLoop in the opposite order, so a concurrent

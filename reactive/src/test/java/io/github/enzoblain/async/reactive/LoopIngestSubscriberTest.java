@@ -335,4 +335,94 @@ class LoopIngestSubscriberTest {
             assertThat(loop.stats().peakQueueDepth()).isLessThanOrEqualTo(8);
         }
     }
+
+    /** The onTermination callbacks the loop still holds (package-private in core, so read reflectively). */
+    private static int pendingTerminationCallbacks(Loop loop) {
+        try {
+            java.lang.reflect.Method m = Loop.class.getDeclaredMethod("pendingTerminationCallbacks");
+            m.setAccessible(true);
+            return (int) m.invoke(loop);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void aQuietUpstreamWithNothingInTheLoopFailsTheIngestionAndIsCancelledWhenTheLoopTerminates() {
+        Loop loop = Loop.builder().name("quiet").clock(new VirtualClock()).build();
+        java.util.concurrent.atomic.AtomicInteger cancels = new java.util.concurrent.atomic.AtomicInteger();
+        LoopIngestSubscriber<Integer> s = LoopIngestSubscriber.create(loop, i -> { });
+        Flux.<Integer>just(1, 2).concatWith(Flux.never()).doOnCancel(cancels::incrementAndGet).subscribe(s);
+        loop.runUntilIdle();
+        assertThat(s.handled()).isEqualTo(2);
+        assertThat(s.completion().toCompletableFuture()).isNotDone(); // waiting for an item that never comes
+        loop.close(); // from the test thread, which drives the end: nothing of ours left to be refused
+        assertThat(s.completion().toCompletableFuture()).isCompletedExceptionally();
+        assertThatThrownBy(() -> s.completion().toCompletableFuture().join())
+                .hasRootCauseInstanceOf(java.util.concurrent.RejectedExecutionException.class)
+                .hasRootCauseMessage("loop 'quiet' is closed");
+        assertThat(cancels).hasValue(1);
+        assertThat(pendingTerminationCallbacks(loop)).isZero();
+    }
+
+    @Test
+    void aQuietUpstreamIsCancelledWhenAnotherThreadClosesALoopThreadDrivenLoop() throws Exception {
+        Loop loop = Loop.builder().name("live").build();
+        io.github.enzoblain.async.core.LoopThread driver = io.github.enzoblain.async.core.LoopThread.start(loop);
+        java.util.concurrent.CountDownLatch cancelled = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicReference<Thread> cancelledOn = new java.util.concurrent.atomic.AtomicReference<>();
+        LoopIngestSubscriber<Integer> s = LoopIngestSubscriber.create(loop, i -> { });
+        Flux.<Integer>never().doOnCancel(() -> {
+            cancelledOn.set(Thread.currentThread());
+            cancelled.countDown();
+        }).subscribe(s);
+        java.util.concurrent.CountDownLatch driving = new java.util.concurrent.CountDownLatch(1);
+        loop.execute(driving::countDown);
+        assertThat(driving.await(10, TimeUnit.SECONDS)).isTrue(); // the LoopThread holds the loop: it terminates it
+        loop.close();
+        assertThat(cancelled.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(cancelledOn.get()).isSameAs(driver.thread());
+        assertThatThrownBy(() -> s.completion().toCompletableFuture().get(10, TimeUnit.SECONDS))
+                .hasRootCauseInstanceOf(java.util.concurrent.RejectedExecutionException.class)
+                .hasRootCauseMessage("loop 'live' is closed");
+        assertThat(driver.join(java.time.Duration.ofSeconds(10))).isTrue();
+    }
+
+    @Test
+    void aSubscriptionToATerminatedLoopFailsAtOnceAndIngestionsThatEndFirstLeaveNoCallback() {
+        Loop loop = Loop.builder().clock(new VirtualClock()).build();
+        for (int i = 0; i < 50; i++) { // completed, failed upstream, cancelled
+            LoopIngestSubscriber<Integer> done = LoopIngestSubscriber.create(loop, x -> { });
+            Flux.range(0, 3).subscribe(done);
+            loop.runUntilIdle();
+            assertThat(done.completion().toCompletableFuture()).isCompleted();
+            LoopIngestSubscriber<Integer> failed = LoopIngestSubscriber.create(loop, x -> { });
+            Flux.<Integer>error(new IllegalStateException()).subscribe(failed);
+            LoopIngestSubscriber<Integer> cancelled = LoopIngestSubscriber.create(loop, x -> { });
+            Flux.<Integer>never().subscribe(cancelled);
+            cancelled.cancel();
+        }
+        assertThat(pendingTerminationCallbacks(loop)).isZero();
+        loop.close();
+        AtomicBoolean upstreamCancelled = new AtomicBoolean();
+        LoopIngestSubscriber<Integer> late = LoopIngestSubscriber.create(loop, x -> { });
+        Flux.<Integer>never().doOnCancel(() -> upstreamCancelled.set(true)).subscribe(late);
+        assertThat(late.completion().toCompletableFuture()).isCompletedExceptionally();
+        assertThat(upstreamCancelled).isTrue();
+        assertThat(pendingTerminationCallbacks(loop)).isZero();
+    }
+
+    @Test
+    void theFlowVariantOfAQuietIngestionEndsToo() {
+        Loop loop = Loop.builder().clock(new VirtualClock()).build();
+        LoopIngestSubscriber<Integer> s = LoopIngestSubscriber.create(loop, i -> { });
+        java.util.concurrent.SubmissionPublisher<Integer> publisher =
+                new java.util.concurrent.SubmissionPublisher<>(Runnable::run, 256);
+        publisher.subscribe(FlowIngest.from(s));
+        loop.runUntilIdle();
+        assertThat(publisher.getNumberOfSubscribers()).isEqualTo(1);
+        loop.close();
+        assertThat(s.completion().toCompletableFuture()).isCompletedExceptionally();
+        assertThat(publisher.getNumberOfSubscribers()).as("the subscription was cancelled").isZero();
+    }
 }
