@@ -110,6 +110,13 @@ public final class Loop implements Executor, AutoCloseable {
      *   counting on, until FAIR_SHARE tasks have run or the queue is empty, and then timers go first again. It depends
      *   only on what ran, so the order stays the same for the same calls and clock readings. Batches need no count:
      *   they run only while no timer is armed.
+     * - A run queue that throws (RunQueue's contract): every call into it from the loop is guarded (a try/catch costs
+     *   nothing while nothing throws). An offer that throws refuses the incoming task (offerThrew). A poll, size or
+     *   isEmpty that throws breaks the queue (queueBroke): the loop counts what it holds from its own counters (the
+     *   stats' invariant solved for `queued`: submitted minus every other count), moves what poll still gives to a
+     *   fresh queue that replaces it, counts the rest cancelled, and stops as by a shutdownNow(). A size that throws
+     *   inside enqueue's admission path, where the incoming task is counted nowhere yet, only skips the policy's check
+     *   (sizeOrMinusOne): the queue breaks at the next look, from a point where the count holds.
      * - Ids: TaskIds, a Lamport clock in two halves on a cache line of its own, so that the driver takes an id without
      *   an atomic read-modify-write and other threads taking ids do not contend with the driver's counters.
      * - Time: the wheel runs on nanoseconds since `origin` (the clock reading at construction), so any clock origin
@@ -247,7 +254,7 @@ public final class Loop implements Executor, AutoCloseable {
     private final String name;
     private final Clock clock;
     private final VirtualClock virtualClock;
-    private final RunQueue queue;
+    private RunQueue queue; // replaced, once, by an empty one if it throws (queueBroke): driver-owned
     private final AdmissionPolicy admission;
     private final Inbox inbox;
     private final TimerWheel wheel;
@@ -266,6 +273,7 @@ public final class Loop implements Executor, AutoCloseable {
     private volatile SpawnedTask<?> overflowStages; // stage completions that found the inbox full (a Treiber stack)
     private Runnable handedOut; // polled, not started, while low-watermark listeners run: stats count it queued
     private LoopTask<?> firing; // a due timer polled, not started, while onTimerFired listeners run: counted pending
+    private IllegalStateException queueFailure; // the run queue threw and the loop stopped: the next driving call throws it
 
     private Loop(Builder b) {
         this.name = b.name;
@@ -675,7 +683,13 @@ public final class Loop implements Executor, AutoCloseable {
         if (tracked) {
             ((LoopTask<?>) task).where = LoopTask.QUEUED;
         }
-        if (queue.offer(task)) {
+        boolean accepted;
+        try {
+            accepted = queue.offer(task);
+        } catch (Throwable error) { // a broken queue refuses the incoming task; the loop goes on (RunQueue's contract)
+            return offerThrew(task, tracked, announce, error);
+        }
+        if (accepted) {
             if (tracked) {
                 trackedQueued++;
             }
@@ -687,17 +701,18 @@ public final class Loop implements Executor, AutoCloseable {
         }
         Runnable victim;
         Throwable policyFailed = null;
-        int depth = queue.size();
+        int depth = sizeOrMinusOne(); // `task` is counted submitted and held nowhere: not a point to break at
         try {
             victim = admission.onFull(task, queue);
         } catch (Throwable error) { // a broken policy refuses the incoming task: it must not lose it, nor the driver
             victim = null;
             policyFailed = error;
         }
-        if (queue.size() != depth) { // it removed a task it did not return (or offered one more): lost to the loop
+        int after = sizeOrMinusOne();
+        if (after != depth && depth >= 0 && after >= 0) { // it removed a task it did not return (or offered one more)
             report(new IllegalStateException("loop '" + name + "': admission policy " + admission + " broke its "
                     + "contract: the full run queue held " + depth + (depth == 1 ? " task" : " tasks") + " before it and "
-                    + queue.size() + " after (it must return the incoming task, or remove one, offer the incoming one "
+                    + after + " after (it must return the incoming task, or remove one, offer the incoming one "
                     + "and return the one it removed)"));
         }
         if (victim == null) {
@@ -709,14 +724,47 @@ public final class Loop implements Executor, AutoCloseable {
         if (announce) { // accepted, then placed or refused by the policy: submit comes before that rejection
             announce((LoopTask<?>) task);
         }
+        Throwable capacityFailed = null;
+        String capacity;
+        try {
+            capacity = Integer.toString(queue.capacity());
+        } catch (Throwable error) {
+            capacityFailed = error;
+            capacity = "unknown: capacity() threw";
+        }
         RejectedExecutionException e = new RejectedExecutionException("loop '" + name + "': run queue full (capacity "
-                + queue.capacity() + ")" + (policyFailed == null ? "" : "; the admission policy threw"), policyFailed);
+                + capacity + ")" + (policyFailed == null ? "" : "; the admission policy threw"), policyFailed);
+        if (capacityFailed != null) {
+            e.addSuppressed(capacityFailed);
+        }
         rejectQueued(victim, e);
         if (victim != task) { // evicted: its submission returned long ago
             refusedAfterCall(victim, e);
         }
         queueChanged();
         return victim == task ? e : null;
+    }
+
+    /**
+     * The run queue threw from {@code offer(task)} (driver only): the task is refused as by a full queue, with the
+     * queue's error as the rejection's cause, and the error is reported (a bug in the loop's configuration, as a
+     * throwing listener is). The queue is taken to have left itself unchanged (RunQueue's contract); a tracked task it
+     * kept anyway is skipped when polled, as a rejected one (`trackedQueued` counts it, so it is type-checked).
+     */
+    private RejectedExecutionException offerThrew(Runnable task, boolean tracked, boolean announce, Throwable error) {
+        if (tracked) {
+            trackedQueued++; // never fewer than the tracked entries the queue may hold (see Batches)
+        }
+        String queueName = queueName();
+        report(new IllegalStateException("loop '" + name + "': run queue " + queueName + " threw from offer(); the "
+                + "task offered is rejected", error));
+        if (announce) {
+            announce((LoopTask<?>) task);
+        }
+        RejectedExecutionException e = new RejectedExecutionException("loop '" + name + "': run queue " + queueName
+                + " threw from offer()", error);
+        rejectQueued(task, e);
+        return e;
     }
 
     /**
@@ -781,6 +829,116 @@ public final class Loop implements Executor, AutoCloseable {
         }
     }
 
+    // ============================================================================= a run queue that throws
+
+    /** The run queue's size (driver only); if it throws, the queue is broken (queueBroke). */
+    private int queueSize() {
+        try {
+            return queue.size();
+        } catch (Throwable error) {
+            queueBroke("size", error);
+            return queue.size();
+        }
+    }
+
+    private boolean queueIsEmpty() {
+        try {
+            return queue.isEmpty();
+        } catch (Throwable error) {
+            queueBroke("isEmpty", error);
+            return queue.isEmpty();
+        }
+    }
+
+    /** The size, or -1 if the queue throws: the loop breaks on that at its next look, from a consistent point. */
+    private int sizeOrMinusOne() {
+        try {
+            return queue.size();
+        } catch (Throwable error) {
+            return -1;
+        }
+    }
+
+    /** The queue as errors name it (its toString may throw too). */
+    private String queueName() {
+        try {
+            return String.valueOf(queue);
+        } catch (Throwable error) {
+            return queue.getClass().getName();
+        }
+    }
+
+    /** The next task to run (driver only), or null; null too if the queue throws, which stops the loop (queueBroke). */
+    private Runnable queuePoll() {
+        try {
+            return queue.poll();
+        } catch (Throwable error) {
+            queueBroke("poll", error);
+            return null;
+        }
+    }
+
+    /** The next task a stop cancels: from the queue that replaced a broken one too, if it broke meanwhile. */
+    private Runnable pollToStop() {
+        RunQueue q = queue;
+        Runnable r = queuePoll();
+        return r == null && queue != q ? queue.poll() : r;
+    }
+
+    /**
+     * The run queue threw from {@code method} (not offer: see offerThrew), so the loop cannot tell what it holds nor
+     * take its tasks out: it stops, as by a shutdownNow() (driver only, once). What the queue held by the loop's own
+     * count (every task taken in and not yet accounted for elsewhere: the stats' invariant solved for `queued`) is
+     * taken out with poll while that still works and moved to a fresh queue, which the stop then cancels as usual;
+     * what poll no longer gives is beyond the loop's reach and counted cancelled, so the stats stay balanced (their
+     * handles never complete: RunQueue's contract says a queue must not throw). The error is reported, and the next
+     * driving call (runOnce, runUntilIdle, run, a virtual advance) throws it, after it let go of the driver slot.
+     */
+    private void queueBroke(String method, Throwable error) {
+        String brokenName = queueName();
+        RunQueue broken = queue;
+        long held = submittedCount - completedCount - counters[FAILED] - counters[CANCELLED] - counters[REJECTED]
+                - running(startedCount, completedCount, counters[FAILED], counters[RESTED])
+                - wheel.size() - (firing != null ? 1 : 0) - (handedOut != null ? 1 : 0);
+        RunQueue fresh = RunQueues.fifo();
+        long reached = 0;
+        Throwable again = null;
+        try {
+            Runnable r;
+            while (reached < held && (r = broken.poll()) != null) {
+                fresh.offer(r);
+                reached++;
+            }
+        } catch (Throwable e) {
+            again = e;
+        }
+        queue = fresh;
+        counters[CANCELLED] += Math.max(0, held - reached);
+        IllegalStateException failure = new IllegalStateException("loop '" + name + "': run queue " + brokenName
+                + " threw from " + method + "(): the loop stopped (" + reached + " of its " + held + " queued tasks "
+                + "could be taken out and were cancelled; the rest are counted cancelled, beyond reach)", error);
+        if (again != null && again != error) {
+            failure.addSuppressed(again);
+        }
+        if (queueFailure == null) {
+            queueFailure = failure;
+        }
+        report(failure);
+        stopped = true; // arrivals from now on are refused, as after a shutdownNow()
+        LIFECYCLE.compareAndSet(this, OPEN, CLOSING);
+        STOP_REQUEST.compareAndSet(this, null, new CompletableFuture<List<Runnable>>()); // served by the next step
+        wakeDriver();
+    }
+
+    /** Leaves the driver slot; throws the failure of a run queue that broke while this call drove the loop. */
+    private void exitDriving() {
+        IllegalStateException failure = queueFailure;
+        exitDriver();
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
     private void queueChanged() {
         queueGrew();
         queueShrank();
@@ -788,7 +946,7 @@ public final class Loop implements Executor, AutoCloseable {
 
     /** The queue took a task: one compare unless a new peak or the high watermark is reached. */
     private void queueGrew() {
-        int depth = queue.size();
+        int depth = queueSize();
         if (depth >= growMark) {
             grewPastMark(depth);
         }
@@ -831,17 +989,18 @@ public final class Loop implements Executor, AutoCloseable {
      * @return false if {@code polled} was taken back that way and must not run
      */
     private boolean lowWatermark(Runnable polled) {
-        int depth = queue.size();
+        Runnable was = handedOut;
+        if (polled != null) {
+            handedOut = polled; // counted queued from here: a queue that breaks on size() finds it accounted for
+        }
+        int depth = queueSize();
         if (depth > lowWatermark) {
+            handedOut = was;
             return true;
         }
         aboveHigh = false;
         aboveHighPublished = false;
         setGrowMark();
-        Runnable was = handedOut;
-        if (polled != null) {
-            handedOut = polled;
-        }
         boolean taken;
         try {
             emit(WATERMARK, null, Watermark.LOW, depth);
@@ -927,7 +1086,7 @@ public final class Loop implements Executor, AutoCloseable {
             afterDriving();
             return ran;
         } finally {
-            exitDriver();
+            exitDriving();
         }
     }
 
@@ -943,7 +1102,7 @@ public final class Loop implements Executor, AutoCloseable {
         try {
             return drive();
         } finally {
-            exitDriver();
+            exitDriving();
         }
     }
 
@@ -978,7 +1137,7 @@ public final class Loop implements Executor, AutoCloseable {
                 idle(idleStrategy);
             }
         } finally {
-            exitDriver();
+            exitDriving();
         }
     }
 
@@ -1037,13 +1196,13 @@ public final class Loop implements Executor, AutoCloseable {
             virtualClock.set(target);
             return ran + drive();
         } finally {
-            exitDriver();
+            exitDriving();
         }
     }
 
     /** Whether nothing but timers can run: no ready task, no inbox item or signal, no stage awaited, still open. */
     private boolean quiet() {
-        return lifecycle == OPEN && awaiting == 0 && inbox.isEmpty() && queue.isEmpty();
+        return lifecycle == OPEN && awaiting == 0 && inbox.isEmpty() && queueIsEmpty();
     }
 
     int advanceToNextTimer() {
@@ -1056,7 +1215,7 @@ public final class Loop implements Executor, AutoCloseable {
             virtualClock.set(toClockTime(wheel.nextDeadline()));
             return ran + drive();
         } finally {
-            exitDriver();
+            exitDriving();
         }
     }
 
@@ -1107,11 +1266,11 @@ public final class Loop implements Executor, AutoCloseable {
             return false;
         }
         if (!wheel.isEmpty() && fairTurns < FAIR_SHARE && fireDueTimer()) {
-            fairTurns = queue.isEmpty() ? 0 : fairTurns + 1; // going first, but not for ever while tasks wait
+            fairTurns = queueIsEmpty() ? 0 : fairTurns + 1; // going first, but not for ever while tasks wait
             return true;
         }
         Runnable r;
-        while ((r = queue.poll()) != null) {
+        while ((r = queuePoll()) != null) {
             if (!polled(r)) {
                 continue; // taken back by a shutdownNow() (the queue is empty now)
             }
@@ -1155,7 +1314,16 @@ public final class Loop implements Executor, AutoCloseable {
         TimerWheel w = wheel;
         int n = 0;
         Runnable r;
-        while (n < BATCH && awaiting == 0 && w.isEmpty() && (r = q.poll()) != null) {
+        while (n < BATCH && awaiting == 0 && w.isEmpty()) {
+            try {
+                r = q.poll();
+            } catch (Throwable error) {
+                queueBroke("poll", error);
+                break;
+            }
+            if (r == null) {
+                break;
+            }
             if (!polled(r)) {
                 continue; // taken back by a shutdownNow() (the queue is empty now)
             }
@@ -1470,6 +1638,7 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     private void exitDriver() {
+        queueFailure = null; // thrown by exitDriving, if that is the caller; close() and shutdownNow() do not throw it
         publishIfChanged();
         driver = null;
         if (lifecycle == TERMINATED) {
@@ -1619,9 +1788,9 @@ public final class Loop implements Executor, AutoCloseable {
         Runnable r = handedOut; // polled and not started: a low-watermark listener called this; it goes back first
         handedOut = null;
         if (r == null) {
-            r = queue.poll();
+            r = pollToStop();
         }
-        for (; r != null; r = queue.poll()) {
+        for (; r != null; r = pollToStop()) {
             if (r instanceof LoopTask) {
                 LoopTask<?> t = (LoopTask<?>) r;
                 if (t.cancelByLoop()) {
@@ -1728,7 +1897,7 @@ public final class Loop implements Executor, AutoCloseable {
             return true;
         }
         boolean pendingSignals = !localSignals.isEmpty();
-        if (!queue.isEmpty() || !wheel.isEmpty() || awaiting > 0 || !inbox.isEmpty() || pendingSignals) {
+        if (!queueIsEmpty() || !wheel.isEmpty() || awaiting > 0 || !inbox.isEmpty() || pendingSignals) {
             return false;
         }
         // a task still running (shutdownNow() from inside it, a spawn's supplier among them): terminate after it
@@ -1947,7 +2116,7 @@ public final class Loop implements Executor, AutoCloseable {
             case COMPLETED:
                 return completedCount;
             case QUEUED:
-                return queue.size() + (handedOut != null ? 1 : 0);
+                return queueSize() + (handedOut != null ? 1 : 0);
             case TIMERS:
                 return wheel.size() + (firing != null ? 1 : 0);
             default:
@@ -2040,7 +2209,7 @@ public final class Loop implements Executor, AutoCloseable {
      *         elsewhere (see {@link LoopStats})
      */
     public int queueDepth() {
-        return inLoop() ? queue.size() : (int) (long) COUNTER.getOpaque(published, QUEUED);
+        return inLoop() ? queueSize() : (int) (long) COUNTER.getOpaque(published, QUEUED);
     }
 
     /**
