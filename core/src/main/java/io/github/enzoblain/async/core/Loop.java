@@ -38,7 +38,8 @@ import java.util.function.Supplier;
  * the driver. Any thread may submit: on the driver thread a task goes straight into the run queue without a lock; from
  * another thread it goes through a lock-free inbox, and the driver is woken only if it is parked and has to be: a
  * timer due no earlier than the parked driver's own next timer, and the cancellation of a timer, wait in the inbox
- * until it wakes (they show in {@link LoopStats#inbox()} meanwhile). Actions of a thread before it submits a task
+ * until it wakes (they show in {@link LoopStats#inbox()} meanwhile; a cancellation that finds the inbox full waits
+ * beside it, uncounted there, and the timer leaves the wheel when the driver next takes the inbox in). Actions of a thread before it submits a task
  * happen-before the task runs. Task handles are safe from any thread (see
  * {@link TaskHandle}); {@link #stats()} is readable from any thread: live on the driver thread, elsewhere a consistent
  * snapshot the driver publishes (see {@link LoopStats}).
@@ -78,6 +79,9 @@ public final class Loop implements Executor, AutoCloseable {
      *   observed their submissions. It also carries signals: a cancelled timer task offered again (so the driver
      *   unlinks it), a spawned task whose stage completed (one that finds the inbox full goes on a lock-free stack of
      *   its own, `overflowStages`, drained with the inbox: the thread completing a stage never waits for the driver).
+     *   A cancelled timer that finds the inbox full goes on a stack too, `overflowCancels`, in a node allocated only
+     *   then (a timer has no link field to spare: its size is a goal), drained with the inbox and when the driver
+     *   goes idle or parks, so it leaves the wheel then instead of holding its slot and memory until its deadline.
      * - Counters: plain fields and a plain long[], written only by the thread in the driver slot (the slot's CAS and
      *   volatile release order them between successive drivers); rejections at a foreign caller are counted in an
      *   AtomicLong. "Running" is derived (runs started minus runs ended). No counter store on the task path is
@@ -195,6 +199,7 @@ public final class Loop implements Executor, AutoCloseable {
     private static final VarHandle PUBLISHED_VERSION;
     private static final VarHandle STOP_REQUEST;
     private static final VarHandle OVERFLOW_STAGES;
+    private static final VarHandle OVERFLOW_CANCELS;
 
     static {
         try {
@@ -204,6 +209,7 @@ public final class Loop implements Executor, AutoCloseable {
             PUBLISHED_VERSION = l.findVarHandle(Loop.class, "publishedVersion", long.class);
             STOP_REQUEST = l.findVarHandle(Loop.class, "stopRequest", CompletableFuture.class);
             OVERFLOW_STAGES = l.findVarHandle(Loop.class, "overflowStages", SpawnedTask.class);
+            OVERFLOW_CANCELS = l.findVarHandle(Loop.class, "overflowCancels", CancelNode.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -271,6 +277,7 @@ public final class Loop implements Executor, AutoCloseable {
     private volatile Thread driver;
     private volatile CompletableFuture<List<Runnable>> stopRequest;
     private volatile SpawnedTask<?> overflowStages; // stage completions that found the inbox full (a Treiber stack)
+    private volatile CancelNode overflowCancels; // timer cancellations that found the inbox full (a Treiber stack)
     private Runnable handedOut; // polled, not started, while low-watermark listeners run: stats count it queued
     private LoopTask<?> firing; // a due timer polled, not started, while onTimerFired listeners run: counted pending
     private IllegalStateException queueFailure; // the run queue threw and the loop stopped: the next driving call throws it
@@ -601,6 +608,7 @@ public final class Loop implements Executor, AutoCloseable {
             }
         }
         drainOverflowStages();
+        drainOverflowCancels();
         SpawnedTask<?> s;
         while ((s = localSignals.poll()) != null) {
             finishSpawned(s);
@@ -1025,7 +1033,7 @@ public final class Loop implements Executor, AutoCloseable {
                 unlinkCancelled(t);
             } // queued: skipped when polled; new: collected when taken in
         } else if (t.timed) {
-            offerCancellation(t); // if the inbox is full it is skipped when it falls due
+            offerCancellation(t);
         }
     }
 
@@ -1037,7 +1045,7 @@ public final class Loop implements Executor, AutoCloseable {
                 inc(CANCELLED);
             }
         } else {
-            offerCancellation(t); // if the inbox is full it is counted when it falls due
+            offerCancellation(t);
         }
     }
 
@@ -1049,6 +1057,53 @@ public final class Loop implements Executor, AutoCloseable {
             if (lifecycle == TERMINATED) {
                 rejectLeftovers(); // the loop terminated between our cancel and our offer: nobody else takes it out
             }
+            return;
+        }
+        CancelNode node = new CancelNode(timer); // the inbox is full: the rare path allocates, never the timer
+        CancelNode head;
+        do {
+            head = overflowCancels;
+            node.next = head;
+        } while (!OVERFLOW_CANCELS.compareAndSet(this, head, node));
+        // no wake-up, as for the inbox; a terminated loop has nothing armed: the signal is dropped (Dekker-style with
+        // terminateIfDone, which drops the stack after it publishes TERMINATED)
+        if (lifecycle == TERMINATED) {
+            overflowCancels = null;
+        }
+    }
+
+    /** Takes in the cancellations that found the inbox full, in the order they were pushed (driver only). */
+    private void drainOverflowCancels() {
+        if (overflowCancels == null) {
+            return;
+        }
+        CancelNode n = (CancelNode) OVERFLOW_CANCELS.getAndSet(this, null);
+        CancelNode first = null;
+        while (n != null) { // last-in first: reversed into arrival order
+            CancelNode next = n.next;
+            n.next = first;
+            first = n;
+            n = next;
+        }
+        for (; first != null; first = first.next) {
+            if (first.timer instanceof LoopTimer) {
+                timerSignal((LoopTimer) first.timer);
+            } else {
+                LoopTask<?> t = (LoopTask<?>) first.timer;
+                if (t.where == LoopTask.ARMED && t.state == LoopTask.CANCELLED) { // as drainInbox: else met already
+                    unlinkCancelled(t);
+                }
+            }
+        }
+    }
+
+    /** A timer cancelled from another thread while the inbox was full (see Implementation notes: Inbox). */
+    private static final class CancelNode {
+        final TimerWheel.Entry timer;
+        CancelNode next;
+
+        CancelNode(TimerWheel.Entry timer) {
+            this.timer = timer;
         }
     }
 
@@ -1522,6 +1577,7 @@ public final class Loop implements Executor, AutoCloseable {
 
     /** Nothing is ready (driver only): the idle event if a task ran since the last one. */
     private void becameIdle() {
+        drainOverflowCancels(); // one that found the inbox full and came after its last drain: nothing else is due
         if (startedCount != startedAtIdle) {
             startedAtIdle = startedCount;
             if (hooked) {
@@ -1556,8 +1612,8 @@ public final class Loop implements Executor, AutoCloseable {
         parkedUntil = until;
         try {
             // localSignals: a stage completed on this thread outside any task (in a listener, say) is work too
-            if (inbox.isEmpty() && overflowStages == null && localSignals.isEmpty() && lifecycle == handledLifecycle
-                    && stopRequest == null) {
+            if (inbox.isEmpty() && overflowStages == null && overflowCancels == null && localSignals.isEmpty()
+                    && lifecycle == handledLifecycle && stopRequest == null) {
                 LockSupport.parkNanos(this, nanos);
             }
         } finally {
@@ -1907,6 +1963,7 @@ public final class Loop implements Executor, AutoCloseable {
         publishStats(); // before anyone can see the loop terminated
         stopped = true; // a driver that takes the slot of the terminated loop refuses what it finds in the inbox
         lifecycle = TERMINATED;
+        overflowCancels = null; // nothing is armed any more: what a canceller pushed meanwhile is moot
         CompletableFuture<List<Runnable>> unserved = stopRequest;
         stopRequest = null;
         if (unserved != null) {

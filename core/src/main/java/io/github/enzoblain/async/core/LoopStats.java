@@ -29,7 +29,8 @@ package io.github.enzoblain.async.core;
  * @param pendingTimers  timers armed in the wheel (including periodic tasks between runs)
  * @param peakQueueDepth the largest run-queue depth seen
  * @param inbox          hand-offs from other threads not yet taken in by the loop (tasks, timers, and cancellations
- *                       of timers, which a parked loop takes in when it next wakes)
+ *                       of timers, which a parked loop takes in when it next wakes; a cancellation that found the
+ *                       inbox full waits beside it, not counted here, and is taken in with it)
  * @param listenerErrors listener callbacks and {@link Loop#onTermination(Runnable)} callbacks that threw
  * @param failedRuns     runs that threw (a periodic task may fail many runs and keep its schedule)
  */

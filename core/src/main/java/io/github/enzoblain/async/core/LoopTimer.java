@@ -19,7 +19,8 @@ final class LoopTimer extends TimerWheel.Entry implements Cancellable {
      * driver claims it to run, or -> CANCELLED by cancel(). A timer from another thread starts NEW (written before
      * the inbox publishes it) -> ARMED when the driver takes it in, or -> CANCELLED_NEW by cancel() (no signal: the
      * driver counts it when it takes it in). REJECTED: refused at the call or after the loop terminated. A cancel of
-     * an ARMED timer from another thread offers the timer to the inbox again; the driver unlinks it then if it is
+     * an ARMED timer from another thread offers the timer to the inbox again (or, if the inbox is full, pushes it on
+     * the loop's stack of overflowed cancellations, drained with the inbox); the driver unlinks it then if it is
      * still in the wheel (otherwise the fire path already met it cancelled and counted it).
      */
 
