@@ -199,6 +199,36 @@ class ThrowingRunQueueTest {
     }
 
     @Test
+    void aLoopThreadWhoseQueueBreaksTerminatesTheLoopAndEndsWithTheError() throws Exception {
+        Faulty q = new Faulty(16);
+        List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Loop loop = Loop.builder().name("faulty").runQueue(q).errorHandler(errors::add).build();
+        List<TaskHandle<Integer>> queued = new ArrayList<>();
+        LoopThread thread = LoopThread.start(loop, IdleStrategy.backoff(100, 10), r -> {
+            Thread t = new Thread(r, "faulty-loop");
+            t.setDaemon(true);
+            t.setUncaughtExceptionHandler((th, e) -> { }); // the crash is read from the LoopThread below
+            return t;
+        });
+        TaskHandle<Integer> first = loop.submit(() -> {
+            queued.add(loop.submit(() -> 2)); // on the loop's thread: straight into the queue
+            queued.add(loop.submit(() -> 3));
+            q.pollFailures = 1; // the loop's next poll throws
+            return 1;
+        });
+        assertThat(loop.awaitTermination(Duration.ofSeconds(10))).isTrue();
+        assertThat(thread.join(Duration.ofSeconds(10))).isTrue();
+        assertThat(thread.crash()).isInstanceOf(IllegalStateException.class).hasMessageContaining("faulty")
+                .hasMessageContaining("poll()").cause().isSameAs(q.bug);
+        assertThat(first.state()).isEqualTo(TaskState.COMPLETED);
+        assertThat(queued).extracting(TaskHandle::state).containsExactly(TaskState.CANCELLED, TaskState.CANCELLED);
+        assertThat(errors).singleElement().isSameAs(thread.crash());
+        LoopStats s = loop.stats();
+        assertThat(s.isBalanced()).as(s.toString()).isTrue();
+        assertThat(s.cancelled()).isEqualTo(2);
+    }
+
+    @Test
     void aCapacityThatThrowsStillLetsAFullQueueRejectTheIncomingTask() {
         Faulty q = new Faulty(1);
         q.capacityThrows = true;
