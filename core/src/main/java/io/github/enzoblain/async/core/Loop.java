@@ -707,6 +707,17 @@ public final class Loop implements Executor, AutoCloseable {
             queueGrew();
             return null;
         }
+        return enqueueFull(task, tracked, announce);
+    }
+
+    /**
+     * The queue refused {@code task}: the admission policy decides (driver only). Apart from {@link #enqueue}, so that
+     * the accepting path stays small enough for the JIT to inline into every submission method (HotSpot inlines a hot
+     * callee of up to 325 bytecodes, FreqInlineSize: with this path inside, enqueue was past it and execute called it).
+     *
+     * @return the rejection if {@code task} itself was rejected
+     */
+    private RejectedExecutionException enqueueFull(Runnable task, boolean tracked, boolean announce) {
         Runnable victim;
         Throwable policyFailed = null;
         int depth = sizeOrMinusOne(); // `task` is counted submitted and held nowhere: not a point to break at
